@@ -1,0 +1,94 @@
+/**
+ * The flags every script takes, parsed with `node:util` `parseArgs`:
+ * `--host H`, `--port N`, `--trace`, `--help`, and `--timeout S` where a script asks
+ * for it. `--help` prints the usage on stdout and exits 0; a bad flag or value prints
+ * the usage on stderr and exits 2, as Python's argparse does.
+ *
+ * @example
+ * ```ts
+ * import { chatArgs } from "./args.ts";
+ * const args = chatArgs({ script: "tcp/server.ts", about: "TCP chat server", port: 8001, server: true });
+ * // args.host === "127.0.0.1", args.port === 8001 unless --host / --port say otherwise
+ * ```
+ * @module
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { setTrace } from "./stderr.ts";
+
+/** What a script says about itself. */
+export interface ChatScript {
+  /** Path shown in the usage line, e.g. `tcp/server.ts`. */
+  script: string;
+  /** One line on what the script is. */
+  about: string;
+  /** The article's port for this script. */
+  port: number;
+  /** Servers accept `--port 0` (any free port); clients need a real port. */
+  server: boolean;
+  /** Default seconds for `--timeout`; the flag exists only when this is set. */
+  timeout?: number;
+}
+
+/** The parsed flags. */
+export interface ChatArgs {
+  host: string;
+  port: number;
+  trace: boolean;
+  /** Seconds to wait for a reply before a hint; only for scripts with `--timeout`. */
+  timeout: number;
+}
+
+/** The usage text of a script. */
+export function usage(s: ChatScript): string {
+  const timeout = s.timeout === undefined ? "" : " [--timeout S]";
+  const lines = [
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout} [--help]`,
+    `  ${s.about}`,
+    `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
+    `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
+    "  --trace      print socket events on stderr",
+  ];
+  if (s.timeout !== undefined) {
+    lines.push(`  --timeout S  seconds before a hint when no reply comes (default ${s.timeout})`);
+  }
+  lines.push("  --help       print this help and exit");
+  return `${lines.join("\n")}\n`;
+}
+
+/** Parse `process.argv` for script `s`; exits 0 after `--help`, 2 on a bad flag or value. */
+export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs {
+  const bad = (why: string): never => {
+    process.stderr.write(`${s.script}: ${why}\n${usage(s)}`);
+    process.exit(2);
+  };
+  const options: ParseArgsConfig["options"] = {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: String(s.port) },
+    trace: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  };
+  if (s.timeout !== undefined) options.timeout = { type: "string", default: String(s.timeout) };
+  let values: { [K in string]?: unknown };
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(usage(s));
+    process.exit(0);
+  }
+  const host = String(values.host);
+  const port = Number(values.port);
+  const lowest = s.server ? 0 : 1;
+  if (!/^\d+$/.test(String(values.port)) || port < lowest || port > 65535) {
+    bad(`--port must be a whole number from ${lowest} to 65535, not '${values.port}'`);
+  }
+  if (host === "") bad("--host must not be empty");
+  const timeout = Number(values.timeout ?? s.timeout ?? 0);
+  if (s.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
+    bad(`--timeout must be a number of seconds above 0, not '${values.timeout}'`);
+  }
+  setTrace(values.trace === true);
+  return { host, port, trace: values.trace === true, timeout };
+}

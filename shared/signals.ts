@@ -1,0 +1,48 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM end a script cleanly: every socket registered here is
+ * closed, then the process exits 130 or 143 (128 + the signal's number), with no
+ * stack trace. Python shows a `KeyboardInterrupt` traceback instead.
+ *
+ * @example
+ * ```ts
+ * import { closeOnExit } from "./signals.ts";
+ * closeOnExit(socket); // Ctrl-C now closes it before exiting 130
+ * ```
+ * @module
+ */
+import { trace } from "./stderr.ts";
+
+/** Anything with a way to close: a TCP socket (`destroy`), a server or a UDP socket (`close`). */
+export interface Closable {
+  destroy?: () => void;
+  close?: () => void;
+}
+
+const open = new Set<Closable>();
+
+/** Close `socket` when the user interrupts the script. */
+export function closeOnExit(socket: Closable): void {
+  open.add(socket);
+}
+
+/** Forget `socket`: it was closed the ordinary way. */
+export function closedNormally(socket: Closable): void {
+  open.delete(socket);
+}
+
+function exitOn(signal: "SIGINT" | "SIGTERM", code: number): void {
+  process.on(signal, () => {
+    trace(`${signal}: closing ${open.size} socket(s), exit ${code}`);
+    for (const socket of open) {
+      try {
+        socket.destroy ? socket.destroy() : socket.close?.();
+      } catch {
+        // already closed: nothing left to do
+      }
+    }
+    process.exit(code);
+  });
+}
+
+exitOn("SIGINT", 130);
+exitOn("SIGTERM", 143);

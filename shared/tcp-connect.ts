@@ -1,0 +1,37 @@
+/**
+ * Python's `client.connect(ip_port)` for a Node `net.Socket`: the three-way handshake.
+ * Resolves once connected; a refused connection or a bad host ends the script with
+ * one line and exit 1, naming the address.
+ *
+ * @example
+ * ```ts
+ * import { Socket } from "node:net";
+ * import { connect } from "./tcp-connect.ts";
+ * const client = new Socket();
+ * await connect(client, { host: "127.0.0.1", port: 8001 });
+ * ```
+ * @module
+ */
+import type { Socket } from "node:net";
+import { failWith } from "./errors.ts";
+import { hostPort } from "./host-port.ts";
+import { closeOnExit } from "./signals.ts";
+import { trace } from "./stderr.ts";
+import type { IpPort } from "./tcp-listen.ts";
+import { watch } from "./tcp-recv.ts";
+
+/** Connect `client` to `ipPort`. */
+export function connect(client: Socket, ipPort: IpPort): Promise<void> {
+  const where = hostPort(ipPort.host, ipPort.port);
+  return new Promise((resolve) => {
+    const fail = (err: Error) => failWith(err, "connect to", where);
+    client.once("error", fail);
+    client.connect({ host: ipPort.host, port: ipPort.port }, () => {
+      client.off("error", fail);
+      watch(client);
+      closeOnExit(client);
+      trace(`connected ${hostPort(client.localAddress ?? "?", client.localPort)} -> ${where}`);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Python's `server.bind(ip_port)`, `server.listen(backlog)` and `server.accept()` for
+ * a Node `net.Server`.
+ *
+ * `listen` binds and listens in one Node call, then writes the ready line
+ * `listening on 127.0.0.1:8001 (tcp)` on stderr with the real port (useful with
+ * `--port 0`). A port in use, a privileged port or a bad host ends the script with one
+ * line and exit 1.
+ *
+ * `accept` gives the next waiting client, in arrival order. Python's kernel keeps
+ * clients in its accept queue until `accept()` is called; Node accepts every client at
+ * once, so this helper keeps the queue itself: at most `backlog` clients wait, and a
+ * client beyond that is closed at once with a note.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:net";
+ * import { accept, listen } from "./tcp-listen.ts";
+ * const server = createServer();
+ * await listen(server, { host: "127.0.0.1", port: 0 }, 3); // stderr: listening on 127.0.0.1:43121 (tcp)
+ * const [conn, addr] = await accept(server); // the first client, and its Address
+ * ```
+ * @module
+ */
+import type { AddressInfo, Server, Socket } from "node:net";
+import { Address } from "./address.ts";
+import { failWith } from "./errors.ts";
+import { hostPort } from "./host-port.ts";
+import { closedNormally, closeOnExit } from "./signals.ts";
+import { note, trace } from "./stderr.ts";
+import { watch } from "./tcp-recv.ts";
+
+/** Where to listen or connect, like Python's `ip_port` tuple. */
+export interface IpPort {
+  host: string;
+  port: number;
+}
+
+/** Whether `host` can be reached only from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.");
+}
+
+class AcceptQueue {
+  readonly #backlog: number;
+  readonly #waiting: Socket[] = [];
+  #taker: ((conn: Socket) => void) | undefined;
+
+  constructor(server: Server, backlog: number) {
+    this.#backlog = backlog;
+    server.on("connection", (conn) => this.#arrive(conn));
+  }
+
+  #arrive(conn: Socket): void {
+    watch(conn);
+    closeOnExit(conn);
+    const peer = hostPort(conn.remoteAddress ?? "?", conn.remotePort);
+    if (this.#taker) {
+      this.#taker(conn);
+      this.#taker = undefined;
+    } else if (this.#waiting.length < this.#backlog) {
+      this.#waiting.push(conn);
+      trace(`queue ${peer}: waits for its turn (${this.#waiting.length} of ${this.#backlog})`);
+    } else {
+      note(`turned away ${peer}: ${this.#backlog} clients already wait (backlog ${this.#backlog})`);
+      conn.end();
+    }
+  }
+
+  next(): Promise<Socket> {
+    const first = this.#waiting.shift();
+    if (first) return Promise.resolve(first);
+    return new Promise((resolve) => {
+      this.#taker = resolve;
+    });
+  }
+
+  closeAll(): void {
+    for (const conn of this.#waiting.splice(0)) conn.end();
+  }
+}
+
+const queues = new WeakMap<Server, AcceptQueue>();
+
+/** Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. */
+export function listen(server: Server, ipPort: IpPort, backlog: number): Promise<void> {
+  queues.set(server, new AcceptQueue(server, backlog));
+  return new Promise((resolve) => {
+    server.once("error", (err) => failWith(err, "listen on", hostPort(ipPort.host, ipPort.port)));
+    server.listen({ host: ipPort.host, port: ipPort.port, backlog }, () => {
+      const { address, port } = server.address() as AddressInfo;
+      trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`);
+      note(`listening on ${hostPort(address, port)} (tcp)`);
+      if (!isLoopback(address)) note(`note: ${address} is reachable from the network`);
+      closeOnExit(server);
+      resolve();
+    });
+  });
+}
+
+/** The next client in arrival order, and its address, like Python's `conn, addr`. */
+export async function accept(server: Server): Promise<[Socket, Address]> {
+  const conn = await (queues.get(server) as AcceptQueue).next();
+  const addr = new Address(conn.remoteAddress ?? "?", conn.remotePort ?? 0);
+  trace(`accept ${addr.hostPort}`);
+  return [conn, addr];
+}
+
+/** Stop listening and close the clients still waiting in the queue. */
+export function closeServer(server: Server): void {
+  trace("close the listening socket");
+  queues.get(server)?.closeAll();
+  server.close();
+  closedNormally(server);
+}

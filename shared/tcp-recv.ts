@@ -1,0 +1,149 @@
+/**
+ * Python's `conn.recv(1024)` followed by `.decode('utf-8')`, for a Node TCP socket.
+ *
+ * Node pushes data as it arrives; the article pulls at most 1024 bytes at a time. So
+ * each socket gets a small buffer: `recv(conn, 1024)` waits until bytes are there and
+ * takes at most 1024 of them, exactly what one `recv` call would have returned. What
+ * arrived together comes out together: TCP keeps no message boundaries.
+ *
+ * Decoding goes through one streaming `TextDecoder` per connection, so a character
+ * split across two reads comes out whole in the second, and bytes that are not UTF-8
+ * show as U+FFFD instead of raising `UnicodeDecodeError`. A read that decodes to
+ * nothing (only part of a character came) is not a message: `recv` keeps reading.
+ *
+ * `recv` returns `null` where Python's returns `b''`: the peer closed (FIN) or reset
+ * the connection, and nothing unread is left. A note on stderr says so, once.
+ * `peerDone(conn)` is an {@linkcode AbortSignal} that fires at that same moment,
+ * so a prompt can stop waiting for an answer nobody will read.
+ *
+ * @example
+ * ```ts
+ * import { recv } from "./tcp-recv.ts";
+ * const fromClientMsg = await recv(conn, 1024); // "你好 hello", or null once the peer is gone
+ * ```
+ * @module
+ */
+import type { Socket } from "node:net";
+import { hostPort } from "./host-port.ts";
+import { closedNormally } from "./signals.ts";
+import { note, trace } from "./stderr.ts";
+
+/** Stop reading from the kernel while this much waits unread (the kernel buffers the rest). */
+const HIGH_WATER = 64 * 1024;
+
+class Incoming {
+  readonly #sock: Socket;
+  readonly #peer: string;
+  readonly #decoder = new TextDecoder("utf-8");
+  readonly #done = new AbortController();
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #ended: "closed" | "reset" | undefined;
+  /** Whether our side had closed first (after `byebye`): then the peer's close is no news. */
+  #weClosedFirst = false;
+  #wake: (() => void) | undefined;
+
+  constructor(sock: Socket) {
+    this.#sock = sock;
+    this.#peer = hostPort(sock.remoteAddress ?? "?", sock.remotePort);
+    sock.on("data", (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
+      if (this.#size > HIGH_WATER) sock.pause();
+      this.#wakeUp();
+    });
+    sock.on("end", () => {
+      trace(`FIN from ${this.#peer} (the peer closed its side)`);
+      this.#end("closed");
+    });
+    sock.on("error", (err: NodeJS.ErrnoException) => {
+      trace(`error ${err.code} on ${this.#peer}`);
+      this.#end("reset");
+    });
+    sock.on("close", () => {
+      trace(`close ${this.#peer}`);
+      closedNormally(sock);
+      this.#end("closed");
+    });
+  }
+
+  get peer(): string {
+    return this.#peer;
+  }
+
+  get done(): AbortSignal {
+    return this.#done.signal;
+  }
+
+  async recv(bufsize: number): Promise<string | null> {
+    for (;;) {
+      const bytes = await this.#take(bufsize);
+      if (bytes.length === 0) {
+        const tail = this.#decoder.decode(); // a character cut off by the close: U+FFFD
+        return tail === "" ? null : tail;
+      }
+      const text = this.#decoder.decode(bytes, { stream: true });
+      if (text !== "") return text;
+    }
+  }
+
+  async #take(bufsize: number): Promise<Buffer> {
+    while (this.#size === 0 && !this.#ended) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    const all = Buffer.concat(this.#chunks);
+    const bytes = all.subarray(0, bufsize);
+    this.#chunks = all.length > bufsize ? [all.subarray(bufsize)] : [];
+    this.#size = all.length - bytes.length;
+    if (this.#size <= HIGH_WATER && !this.#ended) this.#sock.resume();
+    if (bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`);
+    this.#checkDone();
+    return bytes;
+  }
+
+  #end(how: "closed" | "reset"): void {
+    if (!this.#ended) this.#weClosedFirst = this.#sock.writableEnded;
+    this.#ended ??= how;
+    this.#wakeUp();
+    this.#checkDone();
+  }
+
+  #wakeUp(): void {
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+
+  /** Nothing more will come: tell the user once, unless we were the ones who closed. */
+  #checkDone(): void {
+    if (!this.#ended || this.#size > 0 || this.#done.signal.aborted) return;
+    if (!this.#weClosedFirst) note(`peer ${this.#peer} ${this.#ended} the connection`);
+    this.#done.abort();
+  }
+}
+
+const incoming = new WeakMap<Socket, Incoming>();
+
+/** Start buffering what `conn` receives; done once, when the connection opens. */
+export function watch(conn: Socket): void {
+  if (!incoming.has(conn)) incoming.set(conn, new Incoming(conn));
+}
+
+/** The peer of `conn` as `host:port`, remembered from when the connection opened. */
+export function peerName(conn: Socket): string {
+  watch(conn);
+  return (incoming.get(conn) as Incoming).peer;
+}
+
+/** At most `bufsize` bytes of what `conn` received, decoded; `null` once the peer is gone. */
+export function recv(conn: Socket, bufsize: number): Promise<string | null> {
+  watch(conn);
+  return (incoming.get(conn) as Incoming).recv(bufsize);
+}
+
+/** Aborts when the peer has closed or reset `conn` and everything it sent has been read. */
+export function peerDone(conn: Socket): AbortSignal {
+  watch(conn);
+  return (incoming.get(conn) as Incoming).done;
+}

@@ -1,0 +1,43 @@
+/**
+ * Python's `conn.send(msg.encode('utf-8'))` and `conn.close()` for a Node TCP socket,
+ * each shown by `--trace`.
+ *
+ * `send` encodes the text as UTF-8 and hands the bytes to the kernel. When the peer
+ * has already gone, nothing is sent and a note says so (Python raises
+ * `BrokenPipeError`). `close` sends FIN: our side of the conversation is over.
+ *
+ * @example
+ * ```ts
+ * import { close, send } from "./tcp-send.ts";
+ * send(conn, "hi baby"); // 7 bytes to the peer
+ * close(conn); // FIN
+ * ```
+ * @module
+ */
+import type { Socket } from "node:net";
+import { note, trace } from "./stderr.ts";
+import { peerName as peer } from "./tcp-recv.ts";
+
+/**
+ * The note for an empty line typed at a TCP prompt: it is zero bytes, so nothing would
+ * go on the wire and both sides would wait for each other for ever.
+ */
+export const NOTHING_TO_SEND =
+  "(an empty line is zero bytes: TCP would send nothing. Type a message.)";
+
+/** Send `text` as UTF-8 bytes on `conn`. */
+export function send(conn: Socket, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  if (conn.writableEnded || conn.destroyed) {
+    note(`(not sent: peer ${peer(conn)} has left)`);
+    return;
+  }
+  trace(`send ${bytes.length} bytes to ${peer(conn)}`);
+  conn.write(bytes);
+}
+
+/** Close our side of `conn` (FIN); the peer reads the end of the stream. */
+export function close(conn: Socket): void {
+  if (!conn.writableEnded && !conn.destroyed) trace(`FIN to ${peer(conn)} (we close our side)`);
+  conn.end();
+}

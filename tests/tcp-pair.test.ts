@@ -1,0 +1,138 @@
+// The TCP pair talking to each other, checked against the contract's transcripts byte for byte.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { reapAll, spawnScript, startServer } from "./harness.ts";
+import { rawTcpClient } from "./peers.ts";
+
+test.after.each(reapAll);
+
+async function tcpPair(serverArgs: string[] = []) {
+  const { proc: server, port } = await startServer("tcp/server.ts", serverArgs, "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  return { server, client, port };
+}
+
+test("tcp pair prints the contract's transcript byte for byte", async () => {
+  const { server, client } = await tcpPair();
+  client.write("你好 hello");
+  await server.waitFor("stdout", "高望>>>");
+  server.write("hi baby");
+  await client.waitFor("stdout", "宝宝说:", 2);
+  client.write("byebye");
+  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  assert.equal(await client.waitExit(), { code: 0, signal: null });
+  assert.is(server.stdout, "来自宝宝的消息: 你好 hello\n高望>>>来自宝宝的消息: byebye\n");
+  assert.is(client.stdout, "宝宝说:来自高望的消息: hi baby\n宝宝说:");
+  assert.not.match(client.stderr + server.stderr, /Error| {4}at /);
+});
+
+test("tcp pair carries Chinese and emoji both ways, and asks again after an empty line", async () => {
+  const { server, client } = await tcpPair();
+  client.write("");
+  await client.waitFor("stderr", "empty line is zero bytes");
+  await client.waitFor("stdout", "宝宝说:", 2);
+  client.write("早上好 🌅👋🏽");
+  await server.waitFor("stdout", "高望>>>");
+  server.write("");
+  await server.waitFor("stdout", "高望>>>", 2);
+  server.write("晚安 🌙 ok");
+  await client.waitFor("stdout", "来自高望的消息: 晚安 🌙 ok\n");
+  client.write("byebye");
+  await client.waitExit();
+  assert.is(server.stdout, "来自宝宝的消息: 早上好 🌅👋🏽\n高望>>>高望>>>来自宝宝的消息: byebye\n");
+  assert.is(client.stdout, "宝宝说:宝宝说:来自高望的消息: 晚安 🌙 ok\n宝宝说:");
+});
+
+test("tcp/server.ts serves queued clients in arrival order", async () => {
+  const { server, client: first, port } = await tcpPair(["--trace"]);
+  const second = spawnScript("tcp/client.ts", ["--port", String(port)], "second");
+  await server.waitFor("stderr", "waits for its turn (1 of 3)");
+  const third = spawnScript("tcp/client.ts", ["--port", String(port)], "third");
+  await server.waitFor("stderr", "waits for its turn (2 of 3)");
+  for (const [who, text] of [
+    [second, "二号"],
+    [third, "三号"],
+    [first, "一号"],
+  ] as const) {
+    await who.waitFor("stdout", "宝宝说:");
+    who.write(text);
+  }
+  for (const who of [first, second]) {
+    await server.waitFor("stdout", "高望>>>", who === first ? 1 : 2);
+    server.write("轮到你了");
+    await who.waitFor("stdout", "来自高望的消息: 轮到你了\n");
+    who.write("byebye");
+    assert.equal(await who.waitExit(), { code: 0, signal: null });
+  }
+  await server.waitFor("stdout", "来自宝宝的消息: 三号\n");
+  assert.is(
+    server.stdout,
+    "来自宝宝的消息: 一号\n高望>>>来自宝宝的消息: byebye\n" +
+      "来自宝宝的消息: 二号\n高望>>>来自宝宝的消息: byebye\n" +
+      "来自宝宝的消息: 三号\n高望>>>",
+  );
+  server.write("你是第三个");
+  await third.waitFor("stdout", "来自高望的消息: 你是第三个\n");
+});
+
+test("tcp/server.ts turns away a client beyond the backlog of 3, with a note", async () => {
+  const { server, port } = await tcpPair();
+  for (let n = 1; n <= 3; n++) {
+    await rawTcpClient(port, `queued ${n}`);
+  }
+  const extra = await rawTcpClient(port, "extra");
+  await server.waitFor(
+    "stderr",
+    /turned away 127\.0\.0\.1:\d+: 3 clients already wait \(backlog 3\)/,
+  );
+  await extra.got.until(() => extra.got.closed !== undefined, "extra to be closed", true);
+  assert.is(extra.got.text, "");
+});
+
+test("tcp/server.ts reads at most 1024 bytes per recv: a longer message shows as several", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const peer = await rawTcpClient(port);
+  peer.sock.write("a".repeat(2500));
+  await server.waitFor("stdout", "高望>>>");
+  server.write("one");
+  await server.waitFor("stdout", "高望>>>", 2);
+  server.write("two");
+  await server.waitFor("stdout", "高望>>>", 3);
+  const messages = server.stdout.split("高望>>>").filter(Boolean);
+  assert.equal(
+    messages.map((m) => m.length),
+    [
+      "来自宝宝的消息: ".length + 1024 + 1,
+      "来自宝宝的消息: ".length + 1024 + 1,
+      "来自宝宝的消息: ".length + 452 + 1,
+    ],
+  );
+  await peer.got.waitFor("onetwo");
+});
+
+test("tcp/client.ts reads at most 1024 bytes per recv, keeping a cut character whole", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  client.write("long please");
+  await server.waitFor("stdout", "高望>>>");
+  const long = `${"b".repeat(1023)}好${"c".repeat(10)}`; // 好 is 3 bytes: bytes 1024-1026
+  server.write(long);
+  await client.waitFor("stdout", "宝宝说:", 2);
+  assert.is(client.stdout, `宝宝说:来自高望的消息: ${"b".repeat(1023)}\n宝宝说:`);
+  client.write("more");
+  await client.waitFor("stdout", `来自高望的消息: 好${"c".repeat(10)}\n`);
+});
+
+test("a received byebye followed by a line ending, as nc sends it, ends the conversation", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const peer = await rawTcpClient(port);
+  peer.sock.write("byebye\r\n");
+  await peer.got.until(() => peer.got.closed !== undefined, "the server to close", true);
+  await server.waitFor("stdout", "byebye");
+  assert.is(server.stdout, "来自宝宝的消息: byebye\\x0d\n\n");
+  assert.not.match(server.stderr, /closed the connection/);
+});
+
+test.run();
