@@ -33,13 +33,7 @@ export function closedNormally(socket: Closable): void {
 function exitOn(signal: "SIGINT" | "SIGTERM", code: number): void {
   process.on(signal, () => {
     trace(`${signal}: closing ${open.size} socket(s), exit ${code}`);
-    for (const socket of open) {
-      try {
-        socket.destroy ? socket.destroy() : socket.close?.();
-      } catch {
-        // already closed: nothing left to do
-      }
-    }
+    for (const socket of open) socket.destroy ? socket.destroy() : socket.close?.();
     process.exit(code);
   });
 }

@@ -59,7 +59,7 @@ export class Proc {
   readonly err: Recorder;
   #exit: Exit | undefined;
 
-  constructor(name: string, command: string[]) {
+  constructor(name: string, command: string[], as: { uid?: number; gid?: number } = {}) {
     this.name = name;
     this.out = new Recorder(`${name} stdout`, transcripts);
     this.err = new Recorder(`${name} stderr`, transcripts);
@@ -68,6 +68,7 @@ export class Proc {
       cwd: ROOT,
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       stdio: ["pipe", "pipe", "pipe"],
+      ...as,
     });
     this.exited = once(this.child, "exit").then(([code, signal]) => {
       this.#exit = { code, signal };
@@ -134,9 +135,14 @@ export function transcripts(): string {
   return `\n${recent.map((p) => p.transcript()).join("\n")}\n`;
 }
 
-/** Start a project script (`tcp/server.ts`, …) with `args`. */
-export function spawnScript(script: string, args: string[] = [], name = script): Proc {
-  return new Proc(name, [...launcher(), script, ...args]);
+/** Start a project script (`tcp/server.ts`, …) with `args`, as another user if `as` says so. */
+export function spawnScript(
+  script: string,
+  args: string[] = [],
+  name = script,
+  as: { uid?: number; gid?: number } = {},
+): Proc {
+  return new Proc(name, [...launcher(), script, ...args], as);
 }
 
 /** Start any program, such as `nc`, under the same bookkeeping. */

@@ -1,0 +1,298 @@
+// Every row of the contract's table "where the mirrors are better than the article":
+// each fault ends in a note or a one-line error, with the contract's exit code, and no
+// stack trace ever reaches the user.
+import { createServer } from "node:net";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { type Proc, reapAll, spawnScript, startServer } from "./harness.ts";
+import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
+
+test.after.each(reapAll);
+
+const STACK = /Error| {4}at |node:internal/;
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => probe.once("listening", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function exitsWith(proc: Proc, code: number, stderr: RegExp): Promise<void> {
+  assert.equal(await proc.waitExit(), { code, signal: null }, proc.transcript());
+  assert.match(proc.stderr, stderr);
+  assert.not.match(proc.stderr, STACK);
+}
+
+// Peer closes without byebye.
+
+test("tcp/server.ts notes a client that leaves mid-prompt, then serves the next one", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const gone = await rawTcpClient(port, "leaver");
+  gone.sock.write("hi");
+  await server.waitFor("stdout", "高望>>>");
+  gone.sock.end();
+  await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ closed the connection\n/);
+  server.write("too late");
+  await server.waitFor("stderr", "(not sent: that line was typed after the peer had left)");
+  const next = await rawTcpClient(port, "next");
+  next.sock.write("我来了");
+  await server.waitFor("stdout", "高望>>>", 2);
+  server.write("welcome");
+  await next.got.waitFor("welcome");
+  assert.is(next.got.text, "welcome");
+  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: 我来了\n高望>>>");
+  assert.not.match(server.stderr, STACK);
+});
+
+test("tcp/server.ts notes a connection reset and goes back to accept", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const rude = await rawTcpClient(port, "rude");
+  rude.sock.write("hi");
+  await server.waitFor("stdout", "高望>>>");
+  rude.sock.resetAndDestroy();
+  await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ reset the connection\n/);
+  const next = await rawTcpClient(port, "next");
+  next.sock.write("again");
+  await server.waitFor("stdout", "来自宝宝的消息: again\n");
+});
+
+test("tcp/client.ts exits 0 with a note when the server leaves while it waits for a reply", async () => {
+  const raw = await rawTcpServer();
+  const client = spawnScript("tcp/client.ts", ["--port", String(raw.port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  client.write("hello?");
+  const conn = await raw.accepted();
+  await conn.got.waitFor("hello?");
+  conn.sock.end();
+  await exitsWith(client, 0, /peer 127\.0\.0\.1:\d+ closed the connection/);
+  assert.is(client.stdout, "宝宝说:");
+});
+
+test("tcp/client.ts notices at once when the server leaves while its prompt is open", async () => {
+  const raw = await rawTcpServer();
+  const client = spawnScript("tcp/client.ts", ["--port", String(raw.port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  client.write("hi");
+  const conn = await raw.accepted();
+  await conn.got.waitFor("hi");
+  conn.sock.end("bye for now");
+  await exitsWith(client, 0, /closed the connection/);
+  assert.is(client.stdout, "宝宝说:来自高望的消息: bye for now\n宝宝说:");
+});
+
+test("tcp/server.ts loses nothing when a client sends a long message and leaves at once", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const peer = await rawTcpClient(port, "leaver");
+  peer.sock.end("z".repeat(1500)); // more than one recv(1024), then FIN
+  await server.waitFor("stdout", "高望>>>");
+  server.write("answer");
+  await server.waitFor("stderr", /\(not sent: peer 127\.0\.0\.1:\d+ has left\)/);
+  await server.waitFor("stderr", /closed the connection/);
+  const prefix = "来自宝宝的消息: ";
+  await server.waitFor("stdout", `高望>>>${prefix}${"z".repeat(476)}\n`);
+  // no prompt after the last message: the client is gone, so nobody would read the answer
+  assert.is(server.stdout, `${prefix}${"z".repeat(1024)}\n高望>>>${prefix}${"z".repeat(476)}\n`);
+  assert.not.match(server.stderr, STACK);
+});
+
+// stdin ends.
+
+test("tcp/client.ts closes and exits 0 at the end of stdin; the server notes it and goes on", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  client.endInput();
+  await exitsWith(client, 0, /^$/);
+  await server.waitFor("stderr", /closed the connection/);
+  const next = await rawTcpClient(port, "next");
+  next.sock.write("still there?");
+  await server.waitFor("stdout", "来自宝宝的消息: still there?\n");
+});
+
+test("tcp/server.ts closes the conversation and exits 0 at the end of stdin", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  await client.waitFor("stdout", "宝宝说:");
+  client.write("hi");
+  await server.waitFor("stdout", "高望>>>");
+  server.endInput();
+  await exitsWith(server, 0, /^listening on 127\.0\.0\.1:\d+ \(tcp\)\n$/);
+  await exitsWith(client, 0, /closed the connection/);
+});
+
+test("udp scripts exit 0 at the end of stdin", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", [], "server");
+  const client = spawnScript("udp/client.ts", ["--port", String(port)], "client");
+  await client.waitFor("stdout", "客户端说:");
+  client.write("hi");
+  await server.waitFor("stdout", "服务端说;");
+  server.write("ok");
+  await client.waitFor("stdout", "客户端说:", 2);
+  client.endInput();
+  await exitsWith(client, 0, /^$/);
+  server.endInput(); // read at the server's next prompt: one more datagram brings it there
+  const peer = await rawUdp();
+  await peer.send("last one", port);
+  await exitsWith(server, 0, /^listening on 127\.0\.0\.1:\d+ \(udp\)\n$/);
+});
+
+// Ctrl-C and SIGTERM.
+
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  test(`all four scripts close their sockets and exit ${code} on ${signal}`, async () => {
+    const tcp = await startServer("tcp/server.ts", [], "tcp server");
+    const udp = await startServer("udp/server.ts", [], "udp server");
+    const tcpClient = spawnScript("tcp/client.ts", ["--port", String(tcp.port)], "tcp client");
+    const udpClient = spawnScript("udp/client.ts", ["--port", String(udp.port)], "udp client");
+    await tcpClient.waitFor("stdout", "宝宝说:");
+    await udpClient.waitFor("stdout", "客户端说:");
+    await tcp.proc.waitFor("stderr", "listening"); // the client is in the conversation now
+    for (const proc of [tcpClient, udpClient, tcp.proc, udp.proc]) {
+      assert.equal(await proc.stop(signal), { code, signal: null }, proc.transcript());
+      assert.not.match(proc.stderr, STACK);
+    }
+  });
+}
+
+// UTF-8 split across reads, bytes that are not UTF-8, control characters.
+
+test("tcp/server.ts keeps a character split across two reads whole", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", ["--trace"], "server");
+  const peer = await rawTcpClient(port);
+  const bytes = Buffer.from("你好", "utf8");
+  peer.sock.write(bytes.subarray(0, 2));
+  await server.waitFor("stderr", "recv 2 bytes");
+  peer.sock.write(bytes.subarray(2));
+  await server.waitFor("stdout", "高望>>>");
+  assert.is(server.stdout, "来自宝宝的消息: 你好\n高望>>>");
+});
+
+test("tcp/client.ts keeps a character split across two reads whole", async () => {
+  const raw = await rawTcpServer();
+  const client = spawnScript("tcp/client.ts", ["--port", String(raw.port), "--trace"], "client");
+  client.write("hi");
+  const conn = await raw.accepted();
+  await conn.got.waitFor("hi");
+  const bytes = Buffer.from("🌙好", "utf8");
+  conn.sock.write(bytes.subarray(0, 3));
+  await client.waitFor("stderr", "recv 3 bytes");
+  conn.sock.write(bytes.subarray(3));
+  await client.waitFor("stdout", "宝宝说:", 2);
+  assert.is(client.stdout, "宝宝说:来自高望的消息: 🌙好\n宝宝说:");
+});
+
+test("bytes that are not UTF-8 show as U+FFFD over TCP and UDP", async () => {
+  const tcp = await startServer("tcp/server.ts", [], "tcp server");
+  const peer = await rawTcpClient(tcp.port);
+  peer.sock.write(Buffer.from([0xff, 0xfe, 0x6f, 0x6b]));
+  await tcp.proc.waitFor("stdout", "高望>>>");
+  assert.is(tcp.proc.stdout, "来自宝宝的消息: \uFFFD\uFFFDok\n高望>>>");
+  const udp = await startServer("udp/server.ts", [], "udp server");
+  const dgram = await rawUdp();
+  await dgram.send(Buffer.from([0x6f, 0xc3, 0x28, 0x6b]), udp.port);
+  await udp.proc.waitFor("stdout", "服务端说;");
+  assert.is(udp.proc.stdout, `o\uFFFD(k ('127.0.0.1', ${dgram.port})\n服务端说;`);
+});
+
+const HOSTILE = "a\x1b[2Jb\x07c\rd\te\u009bf\x7fg\x00";
+const SHOWN = "a\\x1b[2Jb\\x07c\\x0dd\te\\x9bf\\x7fg\\x00";
+
+test("control characters from the network are shown escaped, never raw (tcp/client.ts)", async () => {
+  const raw = await rawTcpServer();
+  const client = spawnScript("tcp/client.ts", ["--port", String(raw.port)], "client");
+  client.write("hi");
+  const conn = await raw.accepted();
+  await conn.got.waitFor("hi");
+  conn.sock.write(HOSTILE);
+  await client.waitFor("stdout", "宝宝说:", 2);
+  assert.is(client.stdout, `宝宝说:来自高望的消息: ${SHOWN}\n宝宝说:`);
+  assert.not.ok(client.out.bytes.includes(0x1b), "no raw ESC on stdout");
+});
+
+test("control characters from the network are shown escaped, never raw (udp/server.ts)", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", [], "server");
+  const peer = await rawUdp();
+  await peer.send(HOSTILE, port);
+  await server.waitFor("stdout", "服务端说;");
+  assert.is(server.stdout, `${SHOWN} ('127.0.0.1', ${peer.port})\n服务端说;`);
+  assert.not.ok(server.out.bytes.includes(0x1b), "no raw ESC on stdout");
+});
+
+// No server, port in use, bad host, privileged port: one line, exit 1.
+
+test("tcp/client.ts with no server: one line naming host:port, exit 1", async () => {
+  const port = await freePort();
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  await exitsWith(
+    client,
+    1,
+    new RegExp(
+      `^cannot connect to 127\\.0\\.0\\.1:${port}: connection refused \\(is the server running\\? start it first\\)\n$`,
+    ),
+  );
+  assert.is(client.stdout, "");
+});
+
+test("a server whose port is in use: one line, exit 1 (tcp and udp)", async () => {
+  const tcp = await startServer("tcp/server.ts", [], "first tcp");
+  const second = spawnScript("tcp/server.ts", ["--port", String(tcp.port)], "second tcp");
+  await exitsWith(
+    second,
+    1,
+    /^cannot listen on 127\.0\.0\.1:\d+: address already in use .*--port\)\n$/,
+  );
+  const udp = await startServer("udp/server.ts", [], "first udp");
+  const again = spawnScript("udp/server.ts", ["--port", String(udp.port)], "second udp");
+  await exitsWith(again, 1, /^cannot bind 127\.0\.0\.1:\d+: address already in use/);
+});
+
+test("a bad host: one line, exit 1, for all four scripts", async () => {
+  const host = ["--host", "no-such-host.invalid"];
+  const procs = [
+    spawnScript("tcp/server.ts", host, "tcp server"),
+    spawnScript("tcp/client.ts", host, "tcp client"),
+    spawnScript("udp/server.ts", host, "udp server"),
+    spawnScript("udp/client.ts", host, "udp client"),
+  ];
+  procs[3]?.write("anyone?"); // UDP has no connection: the host is looked up at the first send
+  const verbs = ["listen on", "connect to", "bind", "send to"];
+  for (const [n, proc] of procs.entries()) {
+    await exitsWith(
+      proc,
+      1,
+      new RegExp(`^cannot ${verbs[n]} no-such-host\\.invalid:\\d+: host not found`),
+    );
+  }
+});
+
+test("a server not allowed a privileged port: one line, exit 1", async () => {
+  // As root every port is allowed, so the servers run as nobody for this test.
+  const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  for (const script of ["tcp/server.ts", "udp/server.ts"]) {
+    const server = spawnScript(script, ["--port", "80"], script, nobody);
+    await exitsWith(server, 1, /127\.0\.0\.1:80: permission denied \(ports below 1024 need root/);
+  }
+});
+
+// UDP: nobody answers.
+
+test("udp/client.ts hints after --timeout seconds with no reply, and keeps waiting", async () => {
+  const silent = await rawUdp("silent server");
+  const client = spawnScript(
+    "udp/client.ts",
+    ["--port", String(silent.port), "--timeout", "0.2"],
+    "client",
+  );
+  client.write("anyone there?");
+  await client.waitFor("stderr", `no reply from 127.0.0.1:${silent.port} after 0.2 s`);
+  await silent.send("late answer", silent.datagrams[0]?.port as number);
+  await client.waitFor("stdout", "客户端说:", 2);
+  assert.is(client.stdout, `客户端说:late answer ('127.0.0.1', ${silent.port})\n客户端说:`);
+});
+
+test.run();

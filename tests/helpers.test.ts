@@ -1,0 +1,72 @@
+// The small pure helpers of shared/, tested where they are used by every script.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Address } from "../shared/address.ts";
+import { usage } from "../shared/args.ts";
+import { isByebye } from "../shared/byebye.ts";
+import { explain } from "../shared/errors.ts";
+import { hostPort } from "../shared/host-port.ts";
+import { safeText } from "../shared/safe-text.ts";
+import { isLoopback } from "../shared/tcp-listen.ts";
+
+test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all text through", () => {
+  assert.is(safeText("你好 🌙\tok\n"), "你好 🌙\tok\n");
+  assert.is(
+    safeText("\x00\x01\x1b[31m\x07\r\x0b\x0c\x7f\u0080\u009f"),
+    "\\x00\\x01\\x1b[31m\\x07\\x0d\\x0b\\x0c\\x7f\\x80\\x9f",
+  );
+  assert.is(safeText("\u00a0é"), "\u00a0é");
+});
+
+test("isByebye accepts byebye alone or with one line ending", () => {
+  for (const yes of ["byebye", "byebye\n", "byebye\r\n"]) assert.ok(isByebye(yes), yes);
+  for (const no of ["Byebye", "byebye ", "byebye\n\n", " byebye", "bye"])
+    assert.not.ok(isByebye(no), no);
+});
+
+test("Address prints as Python prints the address tuple", () => {
+  assert.is(String(new Address("127.0.0.1", 8002)), "('127.0.0.1', 8002)");
+  assert.is(String(new Address("::1", 8002)), "('::1', 8002, 0, 0)");
+  assert.is(new Address("::1", 8002).hostPort, "[::1]:8002");
+});
+
+test("hostPort brackets IPv6 hosts", () => {
+  assert.is(hostPort("127.0.0.1", 8001), "127.0.0.1:8001");
+  assert.is(hostPort("fe80::1", 80), "[fe80::1]:80");
+});
+
+test("isLoopback knows 127/8, ::1 and IPv4-mapped loopback", () => {
+  for (const yes of ["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"])
+    assert.ok(isLoopback(yes));
+  for (const no of ["0.0.0.0", "::", "192.0.2.1"]) assert.not.ok(isLoopback(no));
+});
+
+test("explain words the expected errors in one line and leaves the others alone", () => {
+  assert.is(
+    explain({ code: "ECONNREFUSED" }, "connect to", "127.0.0.1:8001"),
+    "cannot connect to 127.0.0.1:8001: connection refused (is the server running? start it first)",
+  );
+  assert.is(explain(new Error("boom"), "connect to", "x:1"), undefined);
+  assert.is(explain(null, "connect to", "x:1"), undefined);
+});
+
+test("usage names every flag, --timeout only where the script has it", () => {
+  const server = usage({
+    script: "tcp/server.ts",
+    about: "TCP chat server",
+    port: 8001,
+    server: true,
+  });
+  assert.match(server, /--port N {5}port to listen on, 0 = any free port \(default 8001\)/);
+  assert.not.match(server, /--timeout/);
+  const client = usage({
+    script: "udp/client.ts",
+    about: "UDP chat client",
+    port: 8002,
+    server: false,
+    timeout: 3,
+  });
+  assert.match(client, /--timeout S {2}seconds before a hint when no reply comes \(default 3\)/);
+});
+
+test.run();

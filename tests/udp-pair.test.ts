@@ -1,0 +1,109 @@
+// The UDP pair talking to each other, checked against the contract's transcripts byte for byte.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { reapAll, spawnScript, startServer } from "./harness.ts";
+import { rawUdp } from "./peers.ts";
+
+test.after.each(reapAll);
+
+async function udpPair(serverArgs: string[] = [], clientArgs: string[] = []) {
+  const { proc: server, port } = await startServer("udp/server.ts", serverArgs, "server");
+  const client = spawnScript("udp/client.ts", ["--port", String(port), ...clientArgs], "client");
+  await client.waitFor("stdout", "客户端说:");
+  return { server, client, port };
+}
+
+test("udp pair prints the contract's transcript byte for byte", async () => {
+  const { server, client, port } = await udpPair();
+  client.write("你好 udp");
+  await server.waitFor("stdout", "服务端说;");
+  server.write("hi udp");
+  await client.waitFor("stdout", "客户端说:", 2);
+  assert.match(server.stdout, /^你好 udp \('127\.0\.0\.1', \d+\)\n服务端说;$/);
+  assert.is(client.stdout, `客户端说:hi udp ('127.0.0.1', ${port})\n客户端说:`);
+  client.endInput();
+  assert.equal(await client.waitExit(), { code: 0, signal: null });
+  assert.not.match(client.stderr + server.stderr, /Error| {4}at /);
+});
+
+test("udp pair carries Chinese, emoji and empty datagrams both ways", async () => {
+  const { server, client, port } = await udpPair();
+  client.write("");
+  await server.waitFor("stdout", "服务端说;");
+  server.write("");
+  await client.waitFor("stdout", "客户端说:", 2);
+  client.write("早上好 🌅👋🏽");
+  await server.waitFor("stdout", "服务端说;", 2);
+  server.write("晚安 🌙");
+  await client.waitFor("stdout", "客户端说:", 3);
+  const from = /\('127\.0\.0\.1', (\d+)\)/.exec(server.stdout)?.[1];
+  assert.is(
+    server.stdout,
+    ` ('127.0.0.1', ${from})\n服务端说;早上好 🌅👋🏽 ('127.0.0.1', ${from})\n服务端说;`,
+  );
+  assert.is(
+    client.stdout,
+    `客户端说: ('127.0.0.1', ${port})\n客户端说:晚安 🌙 ('127.0.0.1', ${port})\n客户端说:`,
+  );
+});
+
+test("udp/server.ts cuts a datagram over 1024 bytes and says how much was lost", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", [], "server");
+  const peer = await rawUdp();
+  await peer.send("x".repeat(1500), port);
+  await server.waitFor("stdout", "服务端说;");
+  assert.is(server.stdout, `${"x".repeat(1024)} ('127.0.0.1', ${peer.port})\n服务端说;`);
+  assert.match(
+    server.stderr,
+    /datagram of 1500 bytes from 127\.0\.0\.1:\d+ cut to 1024: the last 476 bytes are lost/,
+  );
+});
+
+test("udp/client.ts cuts a reply over 1024 bytes too", async () => {
+  const peer = await rawUdp("raw server");
+  const client = spawnScript("udp/client.ts", ["--port", String(peer.port)], "client");
+  await client.waitFor("stdout", "客户端说:");
+  client.write("long please");
+  await peer.got.waitFor("long please");
+  await peer.send("y".repeat(2000), peer.datagrams[0]?.port as number);
+  await client.waitFor("stdout", "客户端说:", 2);
+  assert.is(client.stdout, `客户端说:${"y".repeat(1024)} ('127.0.0.1', ${peer.port})\n客户端说:`);
+  assert.match(client.stderr, /cut to 1024: the last 976 bytes are lost/);
+});
+
+test("udp/server.ts answers the sender of the datagram it printed; others wait in order", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", [], "server");
+  const alice = await rawUdp("alice");
+  const bob = await rawUdp("bob");
+  await alice.send("from alice", port);
+  await server.waitFor("stdout", "服务端说;");
+  await bob.send("from bob", port);
+  await alice.send("alice again", port);
+  server.write("to alice");
+  await alice.got.waitFor("to alice");
+  await server.waitFor("stdout", "服务端说;", 2);
+  server.write("to bob");
+  await bob.got.waitFor("to bob");
+  await server.waitFor("stdout", "服务端说;", 3);
+  server.write("to alice 2");
+  await alice.got.waitFor("to alice 2");
+  assert.is(
+    server.stdout,
+    `from alice ('127.0.0.1', ${alice.port})\n服务端说;from bob ('127.0.0.1', ${bob.port})\n服务端说;` +
+      `alice again ('127.0.0.1', ${alice.port})\n服务端说;`,
+  );
+  assert.is(bob.got.text, "to bob\u0000");
+});
+
+test("udp pair works over IPv6, printing the address as Python's 4-tuple", async () => {
+  const { server, client, port } = await udpPair(["--host", "::1"], ["--host", "::1"]);
+  assert.match(server.stderr, new RegExp(`listening on \\[::1\\]:${port} \\(udp\\)`));
+  client.write("v6");
+  await server.waitFor("stdout", "服务端说;");
+  server.write("ok");
+  await client.waitFor("stdout", "客户端说:", 2);
+  assert.match(server.stdout, /^v6 \('::1', \d+, 0, 0\)\n/);
+  assert.is(client.stdout, `客户端说:ok ('::1', ${port}, 0, 0)\n客户端说:`);
+});
+
+test.run();
