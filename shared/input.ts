@@ -78,8 +78,9 @@ async function inputOnce(prompt: string, signal?: AbortSignal): Promise<string |
     abandon(read);
     return null;
   }
-  rl?.pause();
-  if (result.done) ended = true;
+  if (result.done)
+    ended = true; // the interface is closed now: pausing it would throw on Node 24
+  else rl?.pause();
   return result.done ? null : result.value;
 }
 
@@ -90,9 +91,12 @@ function abandon(read: Promise<IteratorResult<string>>): void {
   read.then((result) => {
     if (orphan !== read) return; // a later prompt took the read over
     orphan = undefined;
+    if (result.done) {
+      ended = true;
+      return;
+    }
     rl?.pause();
-    if (result.done) ended = true;
-    else note("(not sent: that line was typed after the peer had left)");
+    note("(not sent: that line was typed after the peer had left)");
   });
 }
 
