@@ -10,7 +10,7 @@ STAMP  := node_modules/.installed
 ARGS   ?=
 
 .PHONY: tcp-server tcp-client udp-server udp-client test coverage typecheck lint ci deps \
-        runtimes test-runtimes
+        runtimes test-runtimes capture capture-udp demo demo-udp
 
 deps: $(STAMP)
 
@@ -31,6 +31,16 @@ udp-server: $(STAMP)
 	@$(call CHAT,udp/server.ts)
 udp-client: $(STAMP)
 	@$(call CHAT,udp/client.ts)
+
+# Lessons you can run (docs/): a real capture of one conversation, and a paced demo.
+capture: $(STAMP)
+	@$(RUN) docs/tools/capture.ts $(ARGS)
+capture-udp: $(STAMP)
+	@$(RUN) docs/tools/capture.ts --udp $(ARGS)
+demo: $(STAMP)
+	@$(RUN) docs/tools/demo.ts $(ARGS)
+demo-udp: $(STAMP)
+	@$(RUN) docs/tools/demo.ts --udp $(ARGS)
 
 test: $(STAMP)
 	$(UVU)

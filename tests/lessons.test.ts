@@ -1,0 +1,143 @@
+// The runnable lessons: make demo and make capture play real conversations.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { annotate, annotateUdp, table, tornDown } from "../docs/tools/annotate.ts";
+import { reapAll, spawnScript } from "./harness.ts";
+import { haveTool } from "./tools.ts";
+
+test.after.each(reapAll);
+
+/** The roles in `text`, in order, keeping only those named in `wanted`. */
+function inOrder(text: string, wanted: string[]): string[] {
+  return wanted
+    .map((w) => [w, text.indexOf(w)] as const)
+    .filter(([, at]) => at >= 0)
+    .sort((a, b) => a[1] - b[1])
+    .map(([w]) => w);
+}
+
+test("make demo plays the TCP conversation, both sides labelled, with their trace", async () => {
+  const demo = spawnScript("docs/tools/demo.ts", ["--fast"], "demo");
+  assert.equal(await demo.waitExit(), { code: 0, signal: null }, demo.transcript());
+  const order = [
+    "client ⌨ 你好 hello",
+    "server │ 来自宝宝的消息: 你好 hello",
+    "server ⌨ hi baby",
+    "client │ 来自高望的消息: hi baby",
+    "client ⌨ byebye",
+    "server │ 来自宝宝的消息: byebye",
+  ];
+  assert.equal(inOrder(demo.stdout, order), order);
+  assert.match(demo.stdout, /server ┆ \[trace \+\d+ ms\] accept 127\.0\.0\.1:\d+/);
+  assert.match(demo.stdout, /client ┆ \[trace \+\d+ ms\] FIN to 127\.0\.0\.1:\d+/);
+});
+
+test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
+  const demo = spawnScript("docs/tools/demo.ts", ["--fast", "--udp"], "demo");
+  assert.equal(await demo.waitExit(), { code: 0, signal: null }, demo.transcript());
+  const order = [
+    "client ⌨ 你好 udp",
+    "server │ 你好 udp ('127.0.0.1', ",
+    "server ⌨ hi udp",
+    "client │ hi udp ('127.0.0.1', ",
+  ];
+  assert.equal(inOrder(demo.stdout, order), order);
+  assert.match(demo.stdout, /server ┆ \[trace \+\d+ ms\] datagram in: 10 bytes from/);
+});
+
+// Recorded from `make capture`: one connection, with the 3-segment and 4-segment teardowns.
+const HANDSHAKE = [
+  "1.000000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [S], seq 100, win 1, length 0",
+  "1.000010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [S.], seq 300, ack 101, win 1, length 0",
+  "1.000020 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 1, win 1, length 0",
+  "1.002000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [P.], seq 1:7, ack 1, win 1, length 6",
+  "1.002010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [.], ack 7, win 1, length 0",
+];
+
+test("annotate names the handshake, the data and a four-segment teardown", () => {
+  const lines = [
+    ...HANDSHAKE,
+    "1.003000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [F.], seq 7, ack 1, win 1, length 0",
+    "1.003010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [.], ack 8, win 1, length 0",
+    "1.004000 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [F.], seq 1, ack 8, win 1, length 0",
+    "1.004010 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 2, win 1, length 0",
+  ];
+  const roles = annotate(lines, 8001).map((s) => `${s.from} ${s.role}`);
+  assert.equal(roles, [
+    "client SYN: first handshake / 第一次握手",
+    "server SYN-ACK: second handshake / 第二次握手",
+    "client ACK: third handshake / 第三次握手",
+    "client data: 6 bytes from the client",
+    "server ACK: the server has received 6 bytes so far",
+    "client FIN: the client closes its side, first wave / 第一次挥手",
+    "server ACK of that FIN: second wave / 第二次挥手",
+    "server FIN: the server closes too, third wave / 第三次挥手",
+    "client ACK of the last FIN: fourth wave / 第四次挥手",
+  ]);
+  assert.ok(tornDown(annotate(lines, 8001)));
+  assert.match(table(annotate(lines, 8001)), /^ +time {2}direction/);
+});
+
+test("annotate sees the second and third waves in one segment when a FIN also acks a FIN", () => {
+  const lines = [
+    ...HANDSHAKE,
+    "1.003000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [F.], seq 7, ack 1, win 1, length 0",
+    "1.003010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [F.], seq 1, ack 8, win 1, length 0",
+    "1.003020 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 2, win 1, length 0",
+  ];
+  const roles = annotate(lines, 8001)
+    .slice(5)
+    .map((s) => s.role);
+  assert.equal(roles, [
+    "FIN: the client closes its side, first wave / 第一次挥手",
+    "ACK + FIN in one segment: second and third waves / 第二、三次挥手",
+    "ACK of the last FIN: fourth wave / 第四次挥手",
+  ]);
+});
+
+test("annotateUdp shows datagrams and nothing else", () => {
+  const lines = [
+    "2.000000 IP 127.0.0.1.5000 > 127.0.0.1.8002: UDP, length 10",
+    "2.001000 IP 127.0.0.1.8002 > 127.0.0.1.5000: UDP, length 2",
+  ];
+  assert.equal(
+    annotateUdp(lines, 8002).map((s) => [s.from, s.bytes]),
+    [
+      ["client", 10],
+      ["server", 2],
+    ],
+  );
+});
+
+const canCapture = haveTool("tcpdump") && process.getuid?.() === 0;
+if (canCapture) {
+  test("make capture shows the real handshake, data and teardown, in order", async () => {
+    const capture = spawnScript("docs/tools/capture.ts", [], "capture");
+    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+    const order = [
+      "第一次握手",
+      "第二次握手",
+      "第三次握手",
+      "data: 6 bytes from the client",
+      "第一次挥手",
+      "第四次挥手",
+    ];
+    assert.equal(inOrder(capture.stdout, order), order);
+    assert.match(capture.stdout, /第二次挥手|第二、三次挥手/);
+  });
+
+  test("make capture-udp shows two datagrams and no handshake", async () => {
+    const capture = spawnScript("docs/tools/capture.ts", ["--udp"], "capture");
+    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+    assert.match(capture.stdout, /2 datagrams\n/);
+    assert.not.match(capture.stdout, /握手|SYN/);
+  });
+} else if (process.env.CI === "true") {
+  test("CI can capture", () => assert.unreachable("CI runs as root with tcpdump installed"));
+} else {
+  console.log(
+    "capture tests skipped: they need root and tcpdump (sudo apt-get install -y tcpdump)",
+  );
+}
+
+test.run();
