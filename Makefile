@@ -10,7 +10,7 @@ STAMP  := node_modules/.installed
 ARGS   ?=
 
 .PHONY: tcp-server tcp-client udp-server udp-client test coverage typecheck lint ci deps \
-        runtimes test-runtimes capture capture-udp demo demo-udp
+        runtimes test-runtimes capture capture-udp demo demo-udp docs
 
 deps: $(STAMP)
 
@@ -19,18 +19,16 @@ $(STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
-# The four mirrors. Ctrl-C (130) and SIGTERM (143) are how a chat ends, not failures,
-# so make stays quiet about them; a real error (1, 2) still fails the target.
-CHAT = $(RUN) $(1) $(ARGS); code=$$?; [ $$code -eq 130 ] || [ $$code -eq 143 ] || exit $$code
-
+# The four mirrors. `exec` makes the script make's own child, so a SIGTERM sent to make
+# reaches it (a shell in between would die and leave the script running).
 tcp-server: $(STAMP)
-	@$(call CHAT,tcp/server.ts)
+	@exec $(RUN) tcp/server.ts $(ARGS)
 tcp-client: $(STAMP)
-	@$(call CHAT,tcp/client.ts)
+	@exec $(RUN) tcp/client.ts $(ARGS)
 udp-server: $(STAMP)
-	@$(call CHAT,udp/server.ts)
+	@exec $(RUN) udp/server.ts $(ARGS)
 udp-client: $(STAMP)
-	@$(call CHAT,udp/client.ts)
+	@exec $(RUN) udp/client.ts $(ARGS)
 
 # Lessons you can run (docs/): a real capture of one conversation, and a paced demo.
 capture: $(STAMP)
@@ -41,6 +39,10 @@ demo: $(STAMP)
 	@$(RUN) docs/tools/demo.ts $(ARGS)
 demo-udp: $(STAMP)
 	@$(RUN) docs/tools/demo.ts --udp $(ARGS)
+
+# Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
+docs: $(STAMP)
+	@$(RUN) docs/tools/refresh.ts
 
 test: $(STAMP)
 	$(UVU)

@@ -5,7 +5,7 @@
 // Run:  make tcp-client            (or: node --import tsx tcp/client.ts [--port N] [--trace])
 // First start the server (make tcp-server). Type byebye to end the conversation.
 //
-// What it does better than the original, each a lesson in docs/pitfalls.md: a server that
+// What it does better than the original, each a lesson in docs/06-pitfalls.md: a server that
 // goes away, stdin ending, Ctrl-C, split or broken UTF-8, control characters and a
 // refused connection all end in a one-line note instead of a traceback.
 import { Socket } from "node:net";

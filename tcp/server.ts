@@ -5,7 +5,7 @@
 // Run:  make tcp-server            (or: node --import tsx tcp/server.ts [--port N] [--trace])
 // Then: make tcp-client            in a second terminal, and chat; the client ends with byebye.
 //
-// What it does better than the original, each a lesson in docs/pitfalls.md: a client that
+// What it does better than the original, each a lesson in docs/06-pitfalls.md: a client that
 // leaves without byebye, stdin ending, Ctrl-C, split or broken UTF-8, control characters
 // and network errors all end in a one-line note instead of a traceback.
 import { createServer } from "node:net";

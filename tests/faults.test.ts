@@ -122,6 +122,21 @@ test("tcp/server.ts closes the conversation and exits 0 at the end of stdin", as
   await exitsWith(client, 0, /closed the connection/);
 });
 
+test("tcp/server.ts idle at accept notices the end of stdin at its next prompt", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const first = await rawTcpClient(port, "first");
+  first.sock.write("hi");
+  await server.waitFor("stdout", "高望>>>");
+  first.sock.end();
+  await server.waitFor("stderr", /closed the connection/);
+  server.endInput(); // Ctrl-D while the server waits for the next client
+  const second = await rawTcpClient(port, "second");
+  second.sock.write("anyone?");
+  await exitsWith(server, 0, /closed the connection\n$/);
+  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n");
+  await second.got.until(() => second.got.closed !== undefined, "second to be closed", true);
+});
+
 test("udp scripts exit 0 at the end of stdin", async () => {
   const { proc: server, port } = await startServer("udp/server.ts", [], "server");
   const client = spawnScript("udp/client.ts", ["--port", String(port)], "client");

@@ -66,7 +66,7 @@ export class Proc {
     const [program, ...args] = command;
     this.child = spawn(program as string, args, {
       cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      env: userEnv(),
       stdio: ["pipe", "pipe", "pipe"],
       ...as,
     });
@@ -124,6 +124,17 @@ export class Proc {
     const state = this.#exit ? `exited ${describe(this.#exit)}` : "running";
     return `--- ${this.name} (${state})\n[stdout]\n${this.stdout}\n[stderr]\n${this.stderr}`;
   }
+}
+
+/**
+ * The environment a user's shell would give: ours, without the variables that make sets
+ * for its sub-makes (under `make ci` a nested `make` would print "Entering directory"),
+ * and without colour.
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
+  for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"]) delete env[name];
+  return env;
 }
 
 function describe(exit: Exit): string {

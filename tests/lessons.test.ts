@@ -2,7 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { annotate, annotateUdp, table, tornDown } from "../docs/tools/annotate.ts";
-import { reapAll, spawnScript } from "./harness.ts";
+import { reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
+import { tcpSockets, waitForState } from "./tcp-states.ts";
 import { haveTool } from "./tools.ts";
 
 test.after.each(reapAll);
@@ -17,7 +18,7 @@ function inOrder(text: string, wanted: string[]): string[] {
 }
 
 test("make demo plays the TCP conversation, both sides labelled, with their trace", async () => {
-  const demo = spawnScript("docs/tools/demo.ts", ["--fast"], "demo");
+  const demo = spawnProgram("make demo", ["make", "-s", "demo", "ARGS=--fast"]);
   assert.equal(await demo.waitExit(), { code: 0, signal: null }, demo.transcript());
   const order = [
     "client ⌨ 你好 hello",
@@ -33,7 +34,7 @@ test("make demo plays the TCP conversation, both sides labelled, with their trac
 });
 
 test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
-  const demo = spawnScript("docs/tools/demo.ts", ["--fast", "--udp"], "demo");
+  const demo = spawnProgram("make demo-udp", ["make", "-s", "demo-udp", "ARGS=--fast"]);
   assert.equal(await demo.waitExit(), { code: 0, signal: null }, demo.transcript());
   const order = [
     "client ⌨ 你好 udp",
@@ -43,6 +44,20 @@ test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
   ];
   assert.equal(inOrder(demo.stdout, order), order);
   assert.match(demo.stdout, /server ┆ \[trace \+\d+ ms\] datagram in: 10 bytes from/);
+});
+
+test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  client.write("hi");
+  await server.waitFor("stdout", "高望>>>");
+  server.endInput(); // the server closes first: its side of the connection enters TIME_WAIT
+  assert.equal(await server.waitExit(), { code: 0, signal: null });
+  assert.equal(await client.waitExit(), { code: 0, signal: null });
+  await waitForState({ localPort: port }, "TIME_WAIT");
+  const again = spawnScript("tcp/server.ts", ["--port", String(port)], "restarted");
+  await again.waitFor("stderr", `listening on 127.0.0.1:${port} (tcp)\n`);
+  assert.ok(tcpSockets().some((s) => s.localPort === port && s.state === "TIME_WAIT"));
 });
 
 // Recorded from `make capture`: one connection, with the 3-segment and 4-segment teardowns.
@@ -112,7 +127,7 @@ test("annotateUdp shows datagrams and nothing else", () => {
 const canCapture = haveTool("tcpdump") && process.getuid?.() === 0;
 if (canCapture) {
   test("make capture shows the real handshake, data and teardown, in order", async () => {
-    const capture = spawnScript("docs/tools/capture.ts", [], "capture");
+    const capture = spawnProgram("make capture", ["make", "-s", "capture"]);
     assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
     const order = [
       "第一次握手",
@@ -127,7 +142,7 @@ if (canCapture) {
   });
 
   test("make capture-udp shows two datagrams and no handshake", async () => {
-    const capture = spawnScript("docs/tools/capture.ts", ["--udp"], "capture");
+    const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp"]);
     assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
     assert.match(capture.stdout, /2 datagrams\n/);
     assert.not.match(capture.stdout, /握手|SYN/);

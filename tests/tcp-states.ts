@@ -57,23 +57,36 @@ export function tcpSockets(): TcpSocket[] {
 }
 
 /**
- * Wait (polling every 20 ms, up to the test deadline) until a socket matching `where`
- * is in `state`, or `stop()` says there is no point waiting any more.
+ * Wait (polling every 20 ms, up to the test deadline) until `done(sockets)` holds, or
+ * `stop()` says there is no point waiting any more; returns whether `done` held.
  */
-export async function waitForState(
+export async function waitForSockets(
+  done: (sockets: TcpSocket[]) => boolean,
+  what: string,
+  stop: () => boolean = () => false,
+): Promise<boolean> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (Date.now() < deadline) {
+    if (done(tcpSockets())) return true;
+    if (stop()) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no ${what} after ${DEADLINE_MS} ms`);
+}
+
+/** Wait until a socket matching `where` is in `state` (see {@linkcode waitForSockets}). */
+export function waitForState(
   where: Partial<Pick<TcpSocket, "localPort" | "remotePort">>,
   state: string,
-  stop: () => boolean = () => false,
+  stop?: () => boolean,
 ): Promise<boolean> {
   const matches = (s: TcpSocket) =>
     s.state === state &&
     (where.localPort === undefined || s.localPort === where.localPort) &&
     (where.remotePort === undefined || s.remotePort === where.remotePort);
-  const deadline = Date.now() + DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (tcpSockets().some(matches)) return true;
-    if (stop()) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no TCP socket ${JSON.stringify(where)} in ${state} after ${DEADLINE_MS} ms`);
+  return waitForSockets(
+    (all) => all.some(matches),
+    `TCP socket ${JSON.stringify(where)} in ${state}`,
+    stop,
+  );
 }

@@ -6,7 +6,7 @@
 // First start the server (make udp-server). There is no connection and no byebye: each
 // line is one datagram; stop with Ctrl-D or Ctrl-C.
 //
-// What it does better than the original, each a lesson in docs/pitfalls.md: when no reply
+// What it does better than the original, each a lesson in docs/06-pitfalls.md: when no reply
 // comes it says why after --timeout seconds instead of waiting in silence; stdin ending,
 // Ctrl-C, broken UTF-8, control characters and a bad host end in a one-line note.
 import { chatArgs } from "../shared/args.ts";

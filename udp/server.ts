@@ -7,7 +7,7 @@
 // Then: make udp-client            in a second terminal. There is no connection: each
 // message is one datagram, and the server answers whoever sent the last one.
 //
-// What it does better than the original, each a lesson in docs/pitfalls.md: stdin ending,
+// What it does better than the original, each a lesson in docs/06-pitfalls.md: stdin ending,
 // Ctrl-C, broken UTF-8, control characters, a datagram over 1024 bytes and a port in use
 // end in a one-line note instead of a traceback or silence.
 import { chatArgs } from "../shared/args.ts";

@@ -1,0 +1,34 @@
+// tcp-udp-chat: regenerate the blocks of docs/ that show real output.
+// Run:  make docs     (needs root and tcpdump for the captures)
+// A block sits between `<!-- begin: COMMAND -->` and `<!-- end: COMMAND -->`; this runs
+// COMMAND's tool and writes its stdout there, inside a fenced text block.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launcher, ROOT } from "../../tests/harness.ts";
+
+/** What each command in a marker runs. */
+const TOOLS: Record<string, string[]> = {
+  "make capture": ["docs/tools/capture.ts"],
+  "make capture-udp": ["docs/tools/capture.ts", "--udp"],
+  "make demo": ["docs/tools/demo.ts", "--fast"],
+};
+
+const BLOCK = /(<!-- begin: ([^>]+?) -->\n)[\s\S]*?(<!-- end: \2 -->)/g;
+
+for (const name of readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md"))) {
+  const path = join(ROOT, "docs", name);
+  const text = readFileSync(path, "utf8");
+  const fresh = text.replace(BLOCK, (_all, begin: string, command: string, end: string) => {
+    const tool = TOOLS[command];
+    if (!tool) throw new Error(`${name}: no tool for <!-- begin: ${command} -->`);
+    const [program, ...args] = launcher();
+    const output = execFileSync(program as string, [...args, ...tool], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    process.stderr.write(`${name}: ${command}\n`);
+    return `${begin}\`\`\`text\n${output}\`\`\`\n${end}`;
+  });
+  if (fresh !== text) writeFileSync(path, fresh);
+}
