@@ -9,7 +9,7 @@ UVU    := $(RUN) node_modules/uvu/bin.js tests '\.test\.ts$$' --no-color
 STAMP  := node_modules/.installed
 ARGS   ?=
 
-.PHONY: tcp-server tcp-client udp-server udp-client test coverage typecheck lint ci deps \
+.PHONY: tcp-server tcp-client udp-server udp-client room-server room-client test coverage typecheck lint ci deps \
         runtimes test-runtimes capture capture-udp demo demo-udp docs
 
 deps: $(STAMP)
@@ -29,6 +29,12 @@ udp-server: $(STAMP)
 	@exec $(RUN) udp/server.ts $(ARGS)
 udp-client: $(STAMP)
 	@exec $(RUN) udp/client.ts $(ARGS)
+
+# The chat room: every member at once (docs/09-chat-room.md).
+room-server: $(STAMP)
+	@exec $(RUN) tcp/room-server.ts $(ARGS)
+room-client: $(STAMP)
+	@exec $(RUN) tcp/room-client.ts $(ARGS)
 
 # Lessons you can run (docs/): a real capture of one conversation, and a paced demo.
 capture: $(STAMP)

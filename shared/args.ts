@@ -27,6 +27,10 @@ export interface ChatScript {
   server: boolean;
   /** Default seconds for `--timeout`; the flag exists only when this is set. */
   timeout?: number;
+  /** Default for `--max-clients`; the flag exists only when this is set. */
+  maxClients?: number;
+  /** Whether the script takes `--nick NAME`. */
+  nick?: boolean;
 }
 
 /** The parsed flags. */
@@ -36,13 +40,19 @@ export interface ChatArgs {
   trace: boolean;
   /** Seconds to wait for a reply before a hint; only for scripts with `--timeout`. */
   timeout: number;
+  /** Most members at once; only for scripts with `--max-clients`. */
+  maxClients: number;
+  /** The name to take on joining, if `--nick` was given. */
+  nick: string | undefined;
 }
 
 /** The usage text of a script. */
 export function usage(s: ChatScript): string {
   const timeout = s.timeout === undefined ? "" : " [--timeout S]";
+  const max = s.maxClients === undefined ? "" : " [--max-clients N]";
+  const nick = s.nick ? " [--nick NAME]" : "";
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
@@ -51,6 +61,10 @@ export function usage(s: ChatScript): string {
   if (s.timeout !== undefined) {
     lines.push(`  --timeout S  seconds before a hint when no reply comes (default ${s.timeout})`);
   }
+  if (s.maxClients !== undefined) {
+    lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
+  }
+  if (s.nick) lines.push("  --nick NAME  the name to take on joining");
   lines.push("  --help       print this help and exit");
   return `${lines.join("\n")}\n`;
 }
@@ -68,6 +82,10 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     help: { type: "boolean", default: false },
   };
   if (s.timeout !== undefined) options.timeout = { type: "string", default: String(s.timeout) };
+  if (s.maxClients !== undefined) {
+    options["max-clients"] = { type: "string", default: String(s.maxClients) };
+  }
+  if (s.nick) options.nick = { type: "string" };
   let values: { [K in string]?: unknown };
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
@@ -89,6 +107,11 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   if (s.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
     bad(`--timeout must be a number of seconds above 0, not '${values.timeout}'`);
   }
+  const maxClients = Number(values["max-clients"] ?? 1);
+  if (!/^\d+$/.test(String(values["max-clients"] ?? 1)) || maxClients < 1) {
+    bad(`--max-clients must be a whole number from 1 up, not '${values["max-clients"]}'`);
+  }
+  const nick = values.nick === undefined ? undefined : String(values.nick);
   setTrace(values.trace === true);
-  return { host, port, trace: values.trace === true, timeout };
+  return { host, port, trace: values.trace === true, timeout, maxClients, nick };
 }

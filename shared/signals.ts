@@ -25,6 +25,13 @@ export function closeOnExit(socket: Closable): void {
   open.add(socket);
 }
 
+const hooks: ((signal: string) => void)[] = [];
+
+/** Run `hook` first when a signal ends the script: a chat room says goodbye to everyone. */
+export function onExitSignal(hook: (signal: string) => void): void {
+  hooks.push(hook);
+}
+
 /** Forget `socket`: it was closed the ordinary way. */
 export function closedNormally(socket: Closable): void {
   open.delete(socket);
@@ -33,6 +40,7 @@ export function closedNormally(socket: Closable): void {
 function exitOn(signal: "SIGINT" | "SIGTERM", code: number): void {
   process.on(signal, () => {
     trace(`${signal}: closing ${open.size} socket(s), exit ${code}`);
+    for (const hook of hooks) hook(signal);
     for (const socket of open) socket.destroy ? socket.destroy() : socket.close?.();
     process.exit(code);
   });

@@ -1,7 +1,8 @@
 /**
  * Python's `client.connect(ip_port)` for a Node `net.Socket`: the three-way handshake.
  * Resolves once connected; a refused connection or a bad host ends the script with
- * one line and exit 1, naming the address.
+ * one line and exit 1, naming the address. The socket's data waits, unread, until
+ * `recv` (or the caller's own `data` handler) starts reading it.
  *
  * @example
  * ```ts
@@ -18,7 +19,6 @@ import { hostPort } from "./host-port.ts";
 import { closeOnExit } from "./signals.ts";
 import { trace } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
-import { watch } from "./tcp-recv.ts";
 
 /** Connect `client` to `ipPort`. */
 export function connect(client: Socket, ipPort: IpPort): Promise<void> {
@@ -28,7 +28,6 @@ export function connect(client: Socket, ipPort: IpPort): Promise<void> {
     client.once("error", fail);
     client.connect({ host: ipPort.host, port: ipPort.port }, () => {
       client.off("error", fail);
-      watch(client);
       closeOnExit(client);
       trace(`connected ${hostPort(client.localAddress ?? "?", client.localPort)} -> ${where}`);
       resolve();

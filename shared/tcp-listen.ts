@@ -81,10 +81,11 @@ class AcceptQueue {
 }
 
 const queues = new WeakMap<Server, AcceptQueue>();
+const backlogs = new WeakMap<Server, number>();
 
 /** Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. */
 export function listen(server: Server, ipPort: IpPort, backlog: number): Promise<void> {
-  queues.set(server, new AcceptQueue(server, backlog));
+  backlogs.set(server, backlog);
   return new Promise((resolve) => {
     server.once("error", (err) => failWith(err, "listen on", hostPort(ipPort.host, ipPort.port)));
     server.listen({ host: ipPort.host, port: ipPort.port, backlog }, () => {
@@ -98,9 +99,18 @@ export function listen(server: Server, ipPort: IpPort, backlog: number): Promise
   });
 }
 
-/** The next client in arrival order, and its address, like Python's `conn, addr`. */
+/**
+ * The next client in arrival order, and its address, like Python's `conn, addr`. The
+ * first call starts the queue, so make it as soon as `listen` resolves, as the article's
+ * loop does (a server that handles `connection` events itself never calls it).
+ */
 export async function accept(server: Server): Promise<[Socket, Address]> {
-  const conn = await (queues.get(server) as AcceptQueue).next();
+  let queue = queues.get(server);
+  if (!queue) {
+    queue = new AcceptQueue(server, backlogs.get(server) ?? 511);
+    queues.set(server, queue);
+  }
+  const conn = await queue.next();
   const addr = new Address(conn.remoteAddress ?? "?", conn.remotePort ?? 0);
   trace(`accept ${addr.hostPort}`);
   return [conn, addr];

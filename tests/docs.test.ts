@@ -114,6 +114,13 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "make demo ARGS=--fast": {
     test: "make demo plays the TCP conversation, both sides labelled, with their trace",
   },
+  "make room-server": { test: "make room-server and make room-client chat with --nick" },
+  'make room-client ARGS="--nick 高望"': {
+    test: "make room-server and make room-client chat with --nick",
+  },
+  'make room-client ARGS="--nick 宝宝"': {
+    test: "make room-server and make room-client chat with --nick",
+  },
   "make demo-udp": { test: "make demo-udp plays the UDP conversation, datagrams traced" },
 };
 

@@ -55,6 +55,24 @@ test("make udp-server and make udp-client chat as the article's programs do", as
   assert.equal(await client.waitExit(), { code: 0, signal: null });
 });
 
+test("make room-server and make room-client chat with --nick", async () => {
+  const [room, port] = await makeServer("room-server");
+  const client = (nick: string) =>
+    spawnProgram(`make room-client ${nick}`, [
+      "make",
+      "-s",
+      "room-client",
+      `ARGS=--port ${port} --nick ${nick}`,
+    ]);
+  const gao = client("高望");
+  await gao.waitFor("stdout", "* user1 is now 高望\n");
+  const bao = client("宝宝");
+  await gao.waitFor("stdout", "* user2 is now 宝宝\n");
+  bao.write("你好");
+  await gao.waitFor("stdout", "<宝宝> 你好\n");
+  await room.waitFor("stdout", "<宝宝> 你好\n");
+});
+
 test("make passes a script's failure on: one line from the script, then make's own", async () => {
   const client = spawnProgram("make tcp-client", ["make", "-s", "tcp-client", "ARGS=--port 9"]);
   assert.equal(await client.waitExit(), { code: 2, signal: null });

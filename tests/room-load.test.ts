@@ -1,0 +1,110 @@
+// The room under a classroom's load, bounded in count and time, on loopback only:
+// 200 members joined at once, each sending 20 lines. Every member must receive every
+// other member's lines, each sender's in order, none lost, none duplicated.
+import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { atReap, DEADLINE_MS, reapAll, startServer } from "./harness.ts";
+
+test.after.each(reapAll);
+
+const MEMBERS = 200;
+const LINES = 20;
+
+/** One member: counts, per sender, the next line number it expects. */
+class LoadMember {
+  readonly id: number;
+  readonly sock: Socket;
+  readonly next = new Map<number, number>();
+  received = 0;
+  welcomed = false;
+  problem: string | undefined;
+  #rest = "";
+
+  constructor(id: number, port: number, onChange: () => void) {
+    this.id = id;
+    this.sock = connect({ host: "127.0.0.1", port });
+    this.sock.setEncoding("utf8");
+    this.sock.on("data", (text: string) => {
+      const lines = (this.#rest + text).split("\n");
+      this.#rest = lines.pop() ?? "";
+      for (const line of lines) this.#line(line);
+      onChange();
+    });
+    this.sock.on("error", (err) => {
+      this.problem ??= `member ${id}: ${err.message}`;
+      onChange();
+    });
+    atReap(() => this.sock.destroy());
+  }
+
+  #line(line: string): void {
+    if (line.startsWith("* welcome")) this.welcomed = true;
+    const m = /^<user\d+> m(\d+) (\d+)$/.exec(line);
+    if (!m) return;
+    const [from, n] = [Number(m[1]), Number(m[2])];
+    const expected = this.next.get(from) ?? 0;
+    if (from === this.id) this.problem ??= `member ${this.id} got its own line back`;
+    if (n !== expected)
+      this.problem ??= `member ${this.id} got line ${n} of ${from}, expected ${expected}`;
+    this.next.set(from, n + 1);
+    this.received += 1;
+  }
+}
+
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+}
+
+test("the room delivers 200 members × 20 lines to everyone, in order, none lost or doubled", async () => {
+  const { proc: server, port } = await startServer(
+    "tcp/room-server.ts",
+    ["--max-clients", "250"],
+    "room",
+  );
+  const rssIdle = rssKiB(server.child.pid as number);
+  let wake = () => {};
+  const changed = () => wake();
+  const members = Array.from({ length: MEMBERS }, (_, id) => new LoadMember(id, port, changed));
+  const until = async (done: () => boolean, what: string) => {
+    const deadline = Date.now() + DEADLINE_MS * 6;
+    while (!done()) {
+      const problem = members.find((m) => m.problem)?.problem;
+      if (problem) throw new Error(problem);
+      if (Date.now() > deadline) throw new Error(`no ${what} after ${DEADLINE_MS * 6} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  await until(() => members.every((m) => m.welcomed), "welcome for all 200");
+  const rssJoined = rssKiB(server.child.pid as number);
+
+  const started = performance.now();
+  for (const m of members) {
+    m.sock.write(Array.from({ length: LINES }, (_, n) => `m${m.id} ${n}\n`).join(""));
+  }
+  const each = (MEMBERS - 1) * LINES;
+  await until(() => members.every((m) => m.received >= each), `${each} lines at every member`);
+  const ms = performance.now() - started;
+  const rssAfter = rssKiB(server.child.pid as number);
+
+  for (const m of members) {
+    assert.is(m.problem, undefined);
+    assert.is(m.received, each, `member ${m.id}`);
+    assert.is(m.next.size, MEMBERS - 1);
+    assert.ok([...m.next.values()].every((n) => n === LINES));
+  }
+  console.log(
+    `room load: ${MEMBERS} members × ${LINES} lines = ${MEMBERS * each} deliveries in ${ms.toFixed(0)} ms; ` +
+      `server RSS ${(rssIdle / 1024).toFixed(1)} MiB idle, ${(rssJoined / 1024).toFixed(1)} MiB with ` +
+      `${MEMBERS} joined, ${(rssAfter / 1024).toFixed(1)} MiB after`,
+  );
+});
+
+test.run();

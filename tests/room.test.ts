@@ -1,0 +1,241 @@
+// The chat room: every member at once, lines relayed to all the others, hostile peers
+// handled, real clients (nc, ncat) welcome.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { launcher, type Proc, reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
+import { type RawConn, rawTcpClient } from "./peers.ts";
+import { haveTool } from "./tools.ts";
+
+test.after.each(reapAll);
+
+async function room(args: string[] = []) {
+  return startServer("tcp/room-server.ts", args, "room");
+}
+
+/** A raw member, once the room has welcomed it. */
+async function member(port: number, name: string): Promise<RawConn> {
+  const conn = await rawTcpClient(port, name);
+  await conn.got.waitFor("* welcome, ");
+  return conn;
+}
+
+async function named(port: number, name: string): Promise<RawConn> {
+  const conn = await member(port, name);
+  conn.sock.write(`/nick ${name}\n`);
+  await conn.got.waitFor(`is now ${name}\n`);
+  return conn;
+}
+
+test("tcp/room-server.ts relays each line to every other member, with joins, leaves and names", async () => {
+  const { proc: server, port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  await alice.got.waitFor("* user2 joined\n");
+  alice.sock.write("你好 bob 🌙\n");
+  await bob.got.waitFor("<alice> 你好 bob 🌙\n");
+  bob.sock.write("hi alice\r\n"); // a CRLF line, as nc -C sends
+  await alice.got.waitFor("<bob> hi alice\n");
+  assert.not.match(alice.got.text, /<alice>/, "no echo of one's own lines");
+  bob.sock.end();
+  await alice.got.waitFor("* bob left\n");
+  await server.waitFor("stdout", "* bob left\n");
+  assert.is(
+    server.stdout,
+    "* user1 joined\n* user1 is now alice\n* user2 joined\n* user2 is now bob\n" +
+      "<alice> 你好 bob 🌙\n<bob> hi alice\n* bob left\n",
+  );
+});
+
+test("room commands: /who, /help, /nick rules, unknown commands, /quit", async () => {
+  const { port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await member(port, "bob");
+  const say = async (line: string, expect: string | RegExp) => {
+    bob.sock.write(`${line}\n`);
+    await bob.got.waitFor(expect);
+  };
+  await say("/who", "* 2 here: alice, user2\n");
+  await say("/help", /\* commands: \/nick NAME .*\/who, \/quit, \/help\n/);
+  await say("/nick ALICE", "* error: ALICE is taken: pick another name\n");
+  await say("/nick no spaces", /\* error: 'no spaces' is not a name here/);
+  await say("/nick 宝宝", "* user2 is now 宝宝\n");
+  await say("/dance", /\* error: unknown command \/dance\. /);
+  await say("/quit", "* bye\n");
+  await bob.got.until(() => bob.got.closed !== undefined, "bob to be closed", true);
+  await alice.got.waitFor("* 宝宝 left\n");
+});
+
+test("a line over 4 KiB is refused with an error to its sender; the room is unaffected", async () => {
+  const { proc: server, port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  bob.sock.write(`${"x".repeat(3000)}`);
+  bob.sock.write(`${"x".repeat(3000)}\nstill here\n`);
+  await bob.got.waitFor("* error: a line over 4096 bytes was not sent\n");
+  await alice.got.waitFor("<bob> still here\n");
+  assert.not.match(alice.got.text, /xxx/);
+  bob.sock.write(`${"y".repeat(4096)}\n`); // exactly 4 KiB is allowed
+  await alice.got.waitFor(`<bob> ${"y".repeat(4096)}\n`);
+  assert.not.match(server.stderr, /Error| {4}at /);
+});
+
+test("past --max-clients a newcomer is told the room is full and closed", async () => {
+  const { proc: server, port } = await room(["--max-clients", "2"]);
+  await member(port, "one");
+  await member(port, "two");
+  const third = await rawTcpClient(port, "third");
+  await third.got.until(() => third.got.closed !== undefined, "third to be closed", true);
+  assert.is(third.got.text, "* the room is full (2 members): try again later\n");
+  await server.waitFor("stderr", /turned away 127\.0\.0\.1:\d+: the room is full \(2 members\)/);
+});
+
+test("a member who stops reading is cut off past 1 MiB; nobody else slows down or loses a line", async () => {
+  const { proc: server, port } = await room();
+  const sleepy = await named(port, "sleepy");
+  const fast = await named(port, "fast");
+  const talker = await named(port, "talker");
+  sleepy.sock.pause(); // stops reading: the kernel buffers fill, then the server's queue
+  const line = "z".repeat(4000);
+  let sent = 0;
+  // Bounded: at most 4,000 lines of 4 KB (16 MB), stopping as soon as sleepy is cut off.
+  while (!/sleepy reads too slowly/.test(server.stderr) && sent < 4000) {
+    const batch = Array.from({ length: 50 }, (_, i) => `${sent + i} ${line}\n`).join("");
+    sent += 50;
+    await new Promise<void>((resolve) => talker.sock.write(batch, () => resolve()));
+    await fast.got.waitFor(`<talker> ${sent - 1} `);
+  }
+  await server.waitFor(
+    "stderr",
+    "sleepy reads too slowly: more than 1 MiB waits for it; disconnecting",
+  );
+  await fast.got.waitFor(/\* sleepy left \(connection lost\)\n|\* sleepy left\n/);
+  const got = fast.got.text.split("\n").filter((l) => l.startsWith("<talker> "));
+  assert.is(got.length, sent, "fast got every line");
+  assert.ok(
+    got.every((l, i) => l.startsWith(`<talker> ${i} `)),
+    "in order",
+  );
+});
+
+test("the room escapes control characters, shows bad UTF-8 as U+FFFD, and prefixes every line", async () => {
+  const { proc: server, port } = await room(["--trace"]);
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  bob.sock.write(
+    Buffer.concat([Buffer.from("look\x1b[2J\x07 "), Buffer.from([0xff]), Buffer.from(" ok\n")]),
+  );
+  await alice.got.waitFor("<bob> look\\x1b[2J\\x07 \uFFFD ok\n");
+  const split = Buffer.from("一句话分两次到达\n");
+  bob.sock.write(split.subarray(0, 7)); // cut inside a character
+  await server.waitFor("stderr", /\] broadcast .*\n/, 5);
+  bob.sock.write(split.subarray(7));
+  await alice.got.waitFor("<bob> 一句话分两次到达\n");
+  assert.not.ok(alice.got.bytes.includes(0x1b), "no raw ESC reaches a member");
+  assert.not.ok(server.out.bytes.includes(0x1b), "nor the server's stdout");
+});
+
+test("a member who vanishes mid-line is announced as gone, its last words kept", async () => {
+  const { port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  bob.sock.end("half a li");
+  await alice.got.waitFor("<bob> half a li\n* bob left (mid-line)\n");
+  const carol = await named(port, "carol");
+  carol.sock.resetAndDestroy();
+  await alice.got.waitFor(/\* carol left( \(connection lost\))?\n/);
+});
+
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  test(`on ${signal} the room tells everyone it is closing and exits ${code}`, async () => {
+    const { proc: server, port } = await room();
+    const alice = await member(port, "alice");
+    assert.equal(await server.stop(signal), { code, signal: null });
+    await alice.got.waitFor("* the room is closing\n");
+    await alice.got.until(() => alice.got.closed !== undefined, "alice to be closed", true);
+  });
+}
+
+async function roomClient(port: number, nick: string): Promise<Proc> {
+  const proc = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", nick], nick);
+  await proc.waitFor("stdout", `is now ${nick}\n`);
+  return proc;
+}
+
+test("tcp/room-client.ts users chat, see others as they arrive, and leave politely at Ctrl-D", async () => {
+  const { port } = await room();
+  const gao = await roomClient(port, "高望");
+  const bao = await roomClient(port, "宝宝");
+  bao.write("你好 高望");
+  await gao.waitFor("stdout", "<宝宝> 你好 高望\n");
+  gao.write("你好 宝宝");
+  await bao.waitFor("stdout", "<高望> 你好 宝宝\n");
+  bao.endInput();
+  assert.equal(await bao.waitExit(), { code: 0, signal: null });
+  await gao.waitFor("stdout", "* 宝宝 left\n");
+  gao.write("/quit");
+  assert.equal(await gao.waitExit(), { code: 0, signal: null });
+  assert.is(gao.stderr + bao.stderr, "");
+});
+
+if (haveTool("script")) {
+  test("on a terminal, tcp/room-client.ts shows a new line above the prompt and redraws what was typed", async () => {
+    const { port } = await room();
+    // script(1) gives the client a real pseudo-terminal, as a user's terminal would
+    const command = [...launcher(), "tcp/room-client.ts", "--port", String(port), "--nick", "tty"];
+    const tty = spawnProgram("client on a tty", ["script", "-qfec", command.join(" "), "/dev/null"]);
+    await tty.waitFor("stdout", "* user1 is now tty");
+    tty.child.stdin?.write("half");
+    await tty.waitFor("stdout", "half"); // the terminal's echo of what we typed
+    const other = await member(port, "other");
+    other.sock.write("hello tty\n");
+    await tty.waitFor("stdout", "<user2> hello tty");
+    await tty.waitFor("stdout", /<user2> hello tty\r?\n[\s\S]*> half/); // the prompt and typing, redrawn
+    tty.child.stdin?.write(" done\n");
+    await other.got.waitFor("<tty> half done\n");
+  });
+}
+
+test("tcp/room-client.ts notes the room going away and exits 0", async () => {
+  const { proc: server, port } = await room();
+  const gao = await roomClient(port, "高望");
+  await server.stop("SIGTERM");
+  assert.equal(await gao.waitExit(), { code: 0, signal: null });
+  assert.match(gao.stdout, /\* the room is closing\n/);
+  assert.is(gao.stderr, "the room closed the connection\n");
+});
+
+for (const tool of ["nc", "ncat"].filter(haveTool)) {
+  test(`${tool} users and tcp/room-client.ts users chat together`, async () => {
+    const { port } = await room();
+    const gao = await roomClient(port, "高望");
+    // nc sends FIN at the end of its stdin only with -N; ncat does it by default
+    const flags = tool === "nc" ? ["-N"] : [];
+    const peer = spawnProgram(tool, [tool, ...flags, "127.0.0.1", String(port)]);
+    await peer.waitFor("stdout", "* welcome, ");
+    peer.write(`/nick ${tool}`);
+    await gao.waitFor("stdout", `is now ${tool}\n`);
+    peer.write(`hello from ${tool}, 你好`);
+    await gao.waitFor("stdout", `<${tool}> hello from ${tool}, 你好\n`);
+    gao.write("欢迎");
+    await peer.waitFor("stdout", "<高望> 欢迎\n");
+    peer.endInput();
+    await gao.waitFor("stdout", `* ${tool} left\n`);
+  });
+}
+
+test("room scripts: --help, and a bad --max-clients is a usage error", async () => {
+  const help = spawnScript("tcp/room-server.ts", ["--help"]);
+  assert.equal(await help.waitExit(), { code: 0, signal: null });
+  assert.match(help.stdout, /--max-clients N {2}most members at once \(default 100\)/);
+  const bad = spawnScript("tcp/room-server.ts", ["--max-clients", "0"]);
+  assert.equal(await bad.waitExit(), { code: 2, signal: null });
+  assert.match(bad.stderr, /--max-clients must be a whole number from 1 up, not '0'/);
+  const client = spawnScript("tcp/room-client.ts", ["--help"]);
+  assert.equal(await client.waitExit(), { code: 0, signal: null });
+  assert.match(client.stdout, /--nick NAME/);
+});
+
+test.run();
