@@ -185,7 +185,12 @@ if (haveTool("script")) {
     const { port } = await room();
     // script(1) gives the client a real pseudo-terminal, as a user's terminal would
     const command = [...launcher(), "tcp/room-client.ts", "--port", String(port), "--nick", "tty"];
-    const tty = spawnProgram("client on a tty", ["script", "-qfec", command.join(" "), "/dev/null"]);
+    const tty = spawnProgram("client on a tty", [
+      "script",
+      "-qfec",
+      command.join(" "),
+      "/dev/null",
+    ]);
     await tty.waitFor("stdout", "* user1 is now tty");
     tty.child.stdin?.write("half");
     await tty.waitFor("stdout", "half"); // the terminal's echo of what we typed
