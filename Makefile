@@ -10,7 +10,7 @@ STAMP  := node_modules/.installed
 ARGS   ?=
 
 .PHONY: tcp-server tcp-client udp-server udp-client room-server room-client test coverage typecheck lint ci deps \
-        runtimes test-runtimes capture capture-udp demo demo-udp docs
+        runtimes test-runtimes capture capture-udp demo demo-udp docs bench
 
 deps: $(STAMP)
 
@@ -78,6 +78,11 @@ test-runtimes: $(STAMP) $(RUNTIMES)/.installed
 	  echo "== runtime: $${launch:-node --import tsx}"; \
 	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(TRANSCRIPTS); \
 	done
+
+# Benchmarks: measured side by side in one run, written to docs/benchmarks.md. The
+# runtimes are fetched first so that start-to-ready covers all three.
+bench: $(STAMP) $(RUNTIMES)/.installed
+	@DENO_NO_UPDATE_CHECK=1 $(RUN) bench/run.ts $(ARGS)
 
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .

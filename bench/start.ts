@@ -1,7 +1,8 @@
 /**
  * Start to ready: milliseconds from spawning a script to its first sign of life: the
  * `listening on` line for a server, the first prompt for a client, per runtime, beside
- * the runtime's own floor (a program that does nothing).
+ * the runtime's own floor (a program that does nothing). The TCP client needs a server:
+ * one is started before the clock runs.
  *
  * @example
  * ```ts
@@ -9,7 +10,7 @@
  * ```
  * @module
  */
-import { type Proc, reapAll, spawnProgram } from "../tests/harness.ts";
+import { type Proc, reapAll, spawnProgram, startServer } from "../tests/harness.ts";
 import { availableRuntimes } from "./runtimes.ts";
 import { type Summary, summary } from "./stats.ts";
 
@@ -19,10 +20,19 @@ export interface StartRow {
   ms: Summary;
 }
 
-async function timed(start: () => Proc, ready: (p: Proc) => Promise<unknown>): Promise<number> {
+interface Case {
+  what: string;
+  /** Untimed preparation; returns extra arguments for the command. */
+  before?: () => Promise<string[]>;
+  command: (extra: string[]) => string[];
+  ready: (p: Proc) => Promise<unknown>;
+}
+
+async function timed(c: Case): Promise<number> {
+  const extra = c.before ? await c.before() : [];
   const t0 = performance.now();
-  const proc = start();
-  await ready(proc);
+  const proc = spawnProgram(c.what, c.command(extra));
+  await c.ready(proc);
   const ms = performance.now() - t0;
   await reapAll();
   return ms;
@@ -32,28 +42,35 @@ async function timed(start: () => Proc, ready: (p: Proc) => Promise<unknown>): P
 export async function measureStart(runs: number): Promise<StartRow[]> {
   const rows: StartRow[] = [];
   for (const rt of availableRuntimes()) {
-    const cases: [string, () => Proc, (p: Proc) => Promise<unknown>][] = [
-      ["floor (empty program)", () => spawnProgram("floor", rt.floor), (p) => p.waitExit()],
-      [
-        "tcp/server.ts to listening",
-        () => spawnProgram("tcp server", [...rt.launch, "tcp/server.ts", "--port", "0"]),
-        (p) => p.waitFor("stderr", "listening on"),
-      ],
-      [
-        "udp/server.ts to listening",
-        () => spawnProgram("udp server", [...rt.launch, "udp/server.ts", "--port", "0"]),
-        (p) => p.waitFor("stderr", "listening on"),
-      ],
-      [
-        "udp/client.ts to first prompt",
-        () => spawnProgram("udp client", [...rt.launch, "udp/client.ts"]),
-        (p) => p.waitFor("stdout", "客户端说:"),
-      ],
+    const listening = (p: Proc) => p.waitFor("stderr", "listening on");
+    const cases: Case[] = [
+      { what: "floor (empty program)", command: () => rt.floor, ready: (p) => p.waitExit() },
+      {
+        what: "tcp/server.ts to listening",
+        command: () => [...rt.launch, "tcp/server.ts", "--port", "0"],
+        ready: listening,
+      },
+      {
+        what: "tcp/client.ts to first prompt",
+        before: async () => ["--port", String((await startServer("tcp/server.ts")).port)],
+        command: (extra) => [...rt.launch, "tcp/client.ts", ...extra],
+        ready: (p) => p.waitFor("stdout", "宝宝说:"),
+      },
+      {
+        what: "udp/server.ts to listening",
+        command: () => [...rt.launch, "udp/server.ts", "--port", "0"],
+        ready: listening,
+      },
+      {
+        what: "udp/client.ts to first prompt",
+        command: () => [...rt.launch, "udp/client.ts"],
+        ready: (p) => p.waitFor("stdout", "客户端说:"),
+      },
     ];
-    for (const [what, start, ready] of cases) {
+    for (const c of cases) {
       const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await timed(start, ready));
-      rows.push({ runtime: rt.name, what, ms: summary(times) });
+      for (let i = 0; i < runs; i++) times.push(await timed(c));
+      rows.push({ runtime: rt.name, what: c.what, ms: summary(times) });
     }
   }
   return rows;

@@ -36,6 +36,14 @@ export function launcher(): string[] {
   return [process.execPath, "--import", "tsx"];
 }
 
+/** How to start a process differently from a user's shell: as another user, or with env changes. */
+export interface SpawnOptions {
+  uid?: number;
+  gid?: number;
+  /** Variables to set, or to remove (`undefined`). */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -59,16 +67,17 @@ export class Proc {
   readonly err: Recorder;
   #exit: Exit | undefined;
 
-  constructor(name: string, command: string[], as: { uid?: number; gid?: number } = {}) {
+  constructor(name: string, command: string[], as: SpawnOptions = {}) {
     this.name = name;
     this.out = new Recorder(`${name} stdout`, transcripts);
     this.err = new Recorder(`${name} stderr`, transcripts);
     const [program, ...args] = command;
     this.child = spawn(program as string, args, {
       cwd: ROOT,
-      env: userEnv(),
+      env: { ...userEnv(), ...as.env },
       stdio: ["pipe", "pipe", "pipe"],
-      ...as,
+      uid: as.uid,
+      gid: as.gid,
     });
     this.exited = once(this.child, "exit").then(([code, signal]) => {
       this.#exit = { code, signal };
@@ -151,7 +160,7 @@ export function spawnScript(
   script: string,
   args: string[] = [],
   name = script,
-  as: { uid?: number; gid?: number } = {},
+  as: SpawnOptions = {},
 ): Proc {
   return new Proc(name, [...launcher(), script, ...args], as);
 }

@@ -18,6 +18,8 @@ export class Recorder {
   readonly name: string;
   readonly #context: () => string;
   #chunks: Buffer[] = [];
+  #text = "";
+  readonly #decoder = new TextDecoder("utf-8");
   #wakers = new Set<() => void>();
   /** Why no more can come (the process exited, the socket closed), if so. */
   closed: string | undefined;
@@ -30,6 +32,7 @@ export class Recorder {
 
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
+    this.#text += this.#decoder.decode(chunk, { stream: true });
     this.wake();
   }
 
@@ -47,8 +50,9 @@ export class Recorder {
     return Buffer.concat(this.#chunks);
   }
 
+  /** The text so far, decoded as it came (a character still incomplete is not in it yet). */
   get text(): string {
-    return this.bytes.toString("utf8");
+    return this.#text;
   }
 
   /** Wait until the text holds `want` `count` times; returns the text. */
