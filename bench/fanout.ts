@@ -14,9 +14,10 @@
  * @module
  */
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { atReap, type Proc, reapAll, spawnProgram, startServer } from "../tests/harness.ts";
+import { freePort } from "../tests/peers.ts";
+import { Waker } from "../tests/waker.ts";
 
 /** A chat server to measure: how to start it on a free port. */
 export interface ChatServer {
@@ -32,10 +33,7 @@ export const ROOM: ChatServer = {
 export const NCAT: ChatServer = {
   name: "ncat --chat",
   async start() {
-    const probe = createServer().listen(0, "127.0.0.1");
-    await once(probe, "listening");
-    const port = (probe.address() as { port: number }).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort(); // ncat reports port 0 as 0
     const args = ["-l", "--chat", "--max-conns", "1000", "-v", "127.0.0.1", String(port)];
     const proc = spawnProgram("ncat", ["ncat", ...args]);
     await proc.waitFor("stderr", "Listening on");
@@ -51,10 +49,6 @@ export interface FanoutResult {
   p99: number;
   lost: number;
   kibPerClient: number;
-}
-
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 }
 
 const LINE = /> t (\d+) (\d+) ([\d.]+)$/;
@@ -89,26 +83,6 @@ class Client {
   }
 }
 
-/** Wait until `done()`, re-checking at each received chunk and at least every 100 ms. */
-async function until(
-  done: () => boolean,
-  deadlineMs: number,
-  what: string,
-  wake: { fn: () => void },
-) {
-  const deadline = Date.now() + deadlineMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`fan-out: no ${what} within ${deadlineMs} ms`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 100);
-      wake.fn = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-}
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
@@ -121,23 +95,22 @@ export async function fanout(
 ): Promise<FanoutResult> {
   try {
     const { proc, port } = await server.start();
-    const pid = proc.child.pid as number;
-    const idle = rssKiB(pid);
+    const idle = proc.rssKiB();
     const latencies: number[] = [];
-    const wake = { fn: () => {} };
+    const waker = new Waker();
     // Join one at a time: each newcomer says hello, and once the first member has heard
     // it, the server has taken the newcomer in. Then everyone hears everyone after them.
     const all: Client[] = [];
     for (let id = 0; id < clients; id++) {
-      const client = new Client(port, latencies, () => wake.fn());
+      const client = new Client(port, latencies, () => waker.wake());
       await once(client.sock, "connect");
       all.push(client);
       client.sock.write(`hello ${id}\n`);
       const first = all[0] as Client;
-      if (id > 0) await until(() => first.hellos >= id, 10_000, `hello ${id}`, wake);
+      if (id > 0) await waker.until(() => first.hellos >= id, 10_000, `hello ${id}`);
     }
-    await until(() => all.every((c, id) => c.hellos >= clients - 1 - id), 10_000, "hellos", wake);
-    const joined = rssKiB(pid);
+    await waker.until(() => all.every((c, id) => c.hellos >= clients - 1 - id), 10_000, "hellos");
+    const joined = proc.rssKiB();
 
     latencies.length = 0;
     const interval = 1000 / pace;
@@ -165,7 +138,7 @@ export async function fanout(
     });
     const expected = sent * (clients - 1);
     const received = () => all.reduce((n, c) => n + c.received, 0);
-    await until(() => received() >= expected, 5000, "drain", wake).catch(() => {});
+    await waker.until(() => received() >= expected, 5000, "drain").catch(() => {}); // lost: counted
     const elapsed = (performance.now() - started) / 1000;
     const sorted = Float64Array.from(latencies).sort();
     return {

@@ -1,23 +1,14 @@
 // Every row of the contract's table "where the mirrors are better than the article":
 // each fault ends in a note or a one-line error, with the contract's exit code, and no
 // stack trace ever reaches the user.
-import { createServer } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, reapAll, spawnScript, startServer } from "./harness.ts";
-import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
+import { freePort, rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
 
 const STACK = /Error| {4}at |node:internal/;
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => probe.once("listening", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function exitsWith(proc: Proc, code: number, stderr: RegExp): Promise<void> {
   assert.equal(await proc.waitExit(), { code, signal: null }, proc.transcript());

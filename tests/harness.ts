@@ -22,6 +22,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Recorder } from "./recorder.ts";
 
@@ -104,6 +105,12 @@ export class Proc {
   /** Wait until stdout or stderr holds `want`, `count` times; returns that stream's text. */
   waitFor(stream: "stdout" | "stderr", want: string | RegExp, count = 1): Promise<string> {
     return (stream === "stdout" ? this.out : this.err).waitFor(want, count);
+  }
+
+  /** The process's resident memory now, in KiB (Linux: /proc/PID/status). */
+  rssKiB(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
   }
 
   /** Type one line (a newline is added). */

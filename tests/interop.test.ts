@@ -1,9 +1,9 @@
 // The mirrors against programs nobody here wrote: nc (netcat-openbsd), socat and ncat,
 // each exchange checked byte for byte on both sides, Chinese included.
-import { createServer } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
+import { freePort } from "./peers.ts";
 import { waitForState } from "./tcp-states.ts";
 import { installHint, missingTools } from "./tools.ts";
 
@@ -12,14 +12,6 @@ test.after.each(reapAll);
 const TOOLS = ["nc", "socat", "ncat"];
 const missing = missingTools(TOOLS);
 const have = (tool: string) => !missing.includes(tool);
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => probe.once("listening", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Commands that connect to 127.0.0.1:port, as a TCP client. */
 const TCP_CLIENTS: Record<string, (port: number) => string[]> = {

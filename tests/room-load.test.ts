@@ -1,11 +1,11 @@
 // The room under a classroom's load, bounded in count and time, on loopback only:
 // 200 members joined at once, each sending 20 lines. Every member must receive every
 // other member's lines, each sender's in order, none lost, none duplicated.
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, DEADLINE_MS, reapAll, startServer } from "./harness.ts";
+import { Waker } from "./waker.ts";
 
 test.after.each(reapAll);
 
@@ -53,37 +53,23 @@ class LoadMember {
   }
 }
 
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-}
-
 test("the room delivers 200 members × 20 lines to everyone, in order, none lost or doubled", async () => {
   const { proc: server, port } = await startServer(
     "tcp/room-server.ts",
     ["--max-clients", "250"],
     "room",
   );
-  const rssIdle = rssKiB(server.child.pid as number);
-  let wake = () => {};
-  const changed = () => wake();
-  const members = Array.from({ length: MEMBERS }, (_, id) => new LoadMember(id, port, changed));
-  const until = async (done: () => boolean, what: string) => {
-    const deadline = Date.now() + DEADLINE_MS * 6;
-    while (!done()) {
-      const problem = members.find((m) => m.problem)?.problem;
-      if (problem) throw new Error(problem);
-      if (Date.now() > deadline) throw new Error(`no ${what} after ${DEADLINE_MS * 6} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 200);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
+  const rssIdle = server.rssKiB();
+  const waker = new Waker();
+  const members = Array.from(
+    { length: MEMBERS },
+    (_, id) => new LoadMember(id, port, () => waker.wake()),
+  );
+  const problem = () => members.find((m) => m.problem)?.problem;
+  const until = (done: () => boolean, what: string) =>
+    waker.until(done, DEADLINE_MS * 6, what, problem);
   await until(() => members.every((m) => m.welcomed), "welcome for all 200");
-  const rssJoined = rssKiB(server.child.pid as number);
+  const rssJoined = server.rssKiB();
 
   const started = performance.now();
   for (const m of members) {
@@ -92,7 +78,7 @@ test("the room delivers 200 members × 20 lines to everyone, in order, none lost
   const each = (MEMBERS - 1) * LINES;
   await until(() => members.every((m) => m.received >= each), `${each} lines at every member`);
   const ms = performance.now() - started;
-  const rssAfter = rssKiB(server.child.pid as number);
+  const rssAfter = server.rssKiB();
 
   for (const m of members) {
     assert.is(m.problem, undefined);
