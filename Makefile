@@ -55,7 +55,7 @@ test: $(STAMP)
 
 # Coverage of tcp/, udp/ and shared/ over the whole suite, spawned scripts included.
 coverage: $(STAMP)
-	$(NODE) node_modules/c8/bin/c8.js $(UVU)
+	$(NODE) node_modules/c8/bin/c8.js $(MAKE) --no-print-directory test
 
 # The runtime matrix: the transcript tests with the scripts launched three ways. The
 # extra runtimes come from the npm registry into an ignored cache, not into the

@@ -78,10 +78,12 @@ async function inputOnce(prompt: string, signal?: AbortSignal): Promise<string |
     abandon(read);
     return null;
   }
-  if (result.done)
-    ended = true; // the interface is closed now: pausing it would throw on Node 24
-  else rl?.pause();
-  return result.done ? null : result.value;
+  if (result.done) {
+    ended = true; // readline has closed itself: pausing it now would throw on Node 24
+    return null;
+  }
+  rl?.pause();
+  return result.value;
 }
 
 /** Keep reading for an abandoned prompt without holding the process open; drop its line. */

@@ -125,7 +125,7 @@ class Incoming {
 
 const incoming = new WeakMap<Socket, Incoming>();
 
-/** Start buffering what `conn` receives; done once, when the connection opens. */
+/** Start buffering what `conn` receives, once: the accept queue calls it, or the first `recv`. */
 export function watch(conn: Socket): void {
   if (!incoming.has(conn)) incoming.set(conn, new Incoming(conn));
 }
