@@ -124,6 +124,22 @@ test("annotateUdp shows datagrams and nothing else", () => {
   );
 });
 
+test("make capture says clearly when tcpdump or root is missing", async () => {
+  const noTcpdump = spawnScript("docs/tools/capture.ts", [], "capture", {
+    env: { PATH: "/nonexistent" },
+  });
+  assert.equal(await noTcpdump.waitExit(), { code: 1, signal: null });
+  assert.is(noTcpdump.stderr, "make capture needs tcpdump: sudo apt-get install -y tcpdump\n");
+  if (haveTool("tcpdump") && process.getuid?.() === 0) {
+    const notRoot = spawnScript("docs/tools/capture.ts", [], "capture", { uid: 65534, gid: 65534 });
+    assert.equal(await notRoot.waitExit(), { code: 1, signal: null });
+    assert.match(
+      notRoot.stderr,
+      /^make capture needs root: tcpdump opens a raw socket on lo\. Try: sudo make capture\n$/,
+    );
+  }
+});
+
 const canCapture = haveTool("tcpdump") && process.getuid?.() === 0;
 if (canCapture) {
   test("make capture shows the real handshake, data and teardown, in order", async () => {
