@@ -75,7 +75,12 @@ export class Proc {
     const [program, ...args] = command;
     this.child = spawn(program as string, args, {
       cwd: ROOT,
-      env: { ...userEnv(), ...as.env },
+      // a child run as another user cannot write our coverage files: it records none
+      env: {
+        ...userEnv(),
+        ...(as.uid === undefined ? {} : { NODE_V8_COVERAGE: undefined }),
+        ...as.env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
       uid: as.uid,
       gid: as.gid,
@@ -83,13 +88,23 @@ export class Proc {
     this.exited = once(this.child, "exit").then(([code, signal]) => {
       this.#exit = { code, signal };
       live.delete(this);
-      for (const r of [this.out, this.err]) r.close(`${name} exited (${describe(this.#exit)})`);
+      this.err.wake();
       return this.#exit;
     });
     this.child.on("error", () => {}); // a spawn failure shows as the exit above
     this.child.stdin?.on("error", () => {}); // writing to a process that just exited
-    this.child.stdout?.on("data", (b: Buffer) => this.out.push(b));
-    this.child.stderr?.on("data", (b: Buffer) => this.err.push(b));
+    // A stream is finished when its pipe closes, which can come after the exit: only then
+    // has everything the process printed been read.
+    for (const [stream, recorder] of [
+      [this.child.stdout, this.out],
+      [this.child.stderr, this.err],
+    ] as const) {
+      stream?.on("data", (b: Buffer) => recorder.push(b));
+      stream?.on("close", () => {
+        recorder.close(`${name}'s ${recorder === this.out ? "stdout" : "stderr"} closed`);
+        this.err.wake();
+      });
+    }
     live.add(this);
     remember(this);
   }
@@ -123,9 +138,10 @@ export class Proc {
     this.child.stdin?.end();
   }
 
-  /** Wait for the process to exit; returns its code and signal. */
+  /** Wait for the process to exit and for all it printed to be read; returns its code and signal. */
   async waitExit(): Promise<Exit> {
-    await this.err.until(() => this.#exit !== undefined, `${this.name} to exit`, true);
+    const finished = () => this.#exit !== undefined && !!this.out.closed && !!this.err.closed;
+    await this.err.until(finished, `${this.name} to exit`, true);
     return this.#exit as Exit;
   }
 

@@ -68,6 +68,7 @@ for (const tool of TOOLS.filter(have)) {
     peer.endInput();
     assert.equal(await peer.waitExit(), { code: 0, signal: null }, peer.transcript());
     assert.is(peer.stdout, "欢迎 welcome"); // the mirror sends what was typed, no newline
+    await server.waitFor("stdout", "来自宝宝的消息: byebye\n\n");
     assert.is(
       server.stdout,
       `来自宝宝的消息: 你好, I am ${tool}\n\n高望>>>来自宝宝的消息: byebye\n\n`,

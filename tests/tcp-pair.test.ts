@@ -40,6 +40,7 @@ test("tcp pair carries Chinese and emoji both ways, and asks again after an empt
   await client.waitFor("stdout", "来自高望的消息: 晚安 🌙 ok\n");
   client.write("byebye");
   await client.waitExit();
+  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
   assert.is(server.stdout, "来自宝宝的消息: 早上好 🌅👋🏽\n高望>>>高望>>>来自宝宝的消息: byebye\n");
   assert.is(client.stdout, "宝宝说:宝宝说:来自高望的消息: 晚安 🌙 ok\n宝宝说:");
 });
