@@ -77,7 +77,9 @@ test-runtimes: $(STAMP) $(RUNTIMES)/.installed
 	for launch in "" "$(NODE24)" "$$deno run --allow-net"; do \
 	  echo "== runtime: $${launch:-node --import tsx}"; \
 	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(TRANSCRIPTS); \
-	done
+	done; \
+	echo "== deno task"; \
+	DENO_NO_UPDATE_CHECK=1 $(RUN) node_modules/uvu/bin.js tests 'deno-tasks\.test\.ts$$' --no-color
 
 # Benchmarks: measured side by side in one run, written to docs/benchmarks.md. The
 # runtimes are fetched first so that start-to-ready covers all three.
