@@ -26,6 +26,7 @@ import type { AddressInfo, Server, Socket } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
+import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { note, trace } from "./stderr.ts";
 import { watch } from "./tcp-recv.ts";
@@ -34,11 +35,6 @@ import { watch } from "./tcp-recv.ts";
 export interface IpPort {
   host: string;
   port: number;
-}
-
-/** Whether `host` can be reached only from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.");
 }
 
 class AcceptQueue {
@@ -91,8 +87,7 @@ export function listen(server: Server, ipPort: IpPort, backlog: number): Promise
     server.listen({ host: ipPort.host, port: ipPort.port, backlog }, () => {
       const { address, port } = server.address() as AddressInfo;
       trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`);
-      note(`listening on ${hostPort(address, port)} (tcp)`);
-      if (!isLoopback(address)) note(`note: ${address} is reachable from the network`);
+      announceListening(address, port, "tcp");
       closeOnExit(server);
       resolve();
     });

@@ -24,9 +24,10 @@ import { isIPv6 } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
+import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { note, trace } from "./stderr.ts";
-import { type IpPort, isLoopback } from "./tcp-listen.ts";
+import type { IpPort } from "./tcp-listen.ts";
 
 interface Inbox {
   datagrams: [Buffer, RemoteInfo][];
@@ -56,8 +57,7 @@ export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
     sock.bind(ipPort.port, ipPort.host, () => {
       const { address, port } = sock.address();
       trace(`bind ${hostPort(address, port)}`);
-      note(`listening on ${hostPort(address, port)} (udp)`);
-      if (!isLoopback(address)) note(`note: ${address} is reachable from the network`);
+      announceListening(address, port, "udp");
       resolve();
     });
   });

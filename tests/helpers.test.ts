@@ -6,8 +6,8 @@ import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
 import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
+import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
-import { isLoopback } from "../shared/tcp-listen.ts";
 
 test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all text through", () => {
   assert.is(safeText("你好 🌙\tok\n"), "你好 🌙\tok\n");
