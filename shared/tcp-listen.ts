@@ -29,7 +29,7 @@ import { hostPort } from "./host-port.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { note, trace } from "./stderr.ts";
-import { watch } from "./tcp-recv.ts";
+import { peerName, watch } from "./tcp-recv.ts";
 
 /** Where to listen or connect, like Python's `ip_port` tuple. */
 export interface IpPort {
@@ -50,7 +50,7 @@ class AcceptQueue {
   #arrive(conn: Socket): void {
     watch(conn);
     closeOnExit(conn);
-    const peer = hostPort(conn.remoteAddress ?? "?", conn.remotePort);
+    const peer = peerName(conn);
     if (this.#taker) {
       this.#taker(conn);
       this.#taker = undefined;
