@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { availableRuntimes } from "../bench/runtimes.ts";
-import { ROOT, reapAll, spawnProgram } from "./harness.ts";
+import { ROOT, readPort, reapAll, spawnProgram } from "./harness.ts";
 
 test.after.each(reapAll);
 
@@ -40,9 +40,8 @@ if (deno) {
 
   test("deno task tcp-server and deno task tcp-client chat as the article's programs do", async () => {
     const server = task("tcp-server", ["--port", "0"]);
-    const ready = /listening on 127\.0\.0\.1:(\d+) /;
-    const port = ready.exec(await server.waitFor("stderr", ready))?.[1] as string;
-    const client = task("tcp-client", ["--port", port]);
+    const port = await readPort(server);
+    const client = task("tcp-client", ["--port", String(port)]);
     await client.waitFor("stdout", "宝宝说:");
     client.write("你好 deno");
     await server.waitFor("stdout", "高望>>>");

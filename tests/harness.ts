@@ -200,9 +200,13 @@ export async function startServer(
   name = script,
 ): Promise<{ proc: Proc; port: number }> {
   const proc = spawnScript(script, ["--port", "0", ...args], name);
-  const text = await proc.waitFor("stderr", /listening on \S+:\d+ \((tcp|udp)\)\n/);
-  const port = Number(/listening on \S+:(\d+) /.exec(text)?.[1]);
-  return { proc, port };
+  return { proc, port: await readPort(proc) };
+}
+
+/** Wait for a server's `listening on HOST:PORT (tcp|udp)` line, however it was started; its port. */
+export async function readPort(proc: Proc): Promise<number> {
+  const ready = /listening on \S+:(\d+) \((?:tcp|udp)\)\n/;
+  return Number(ready.exec(await proc.waitFor("stderr", ready))?.[1]);
 }
 
 const cleanups: (() => void)[] = [];

@@ -2,15 +2,14 @@
 // the article's programs do (and the same for UDP), through the real make targets.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, reapAll, spawnProgram } from "./harness.ts";
+import { type Proc, readPort, reapAll, spawnProgram } from "./harness.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
 async function makeServer(target: string): Promise<[Proc, number]> {
   const proc = spawnProgram(`make ${target}`, ["make", "-s", target, "ARGS=--port 0"]);
-  const ready = /listening on 127\.0\.0\.1:(\d+) /;
-  return [proc, Number(ready.exec(await proc.waitFor("stderr", ready))?.[1])];
+  return [proc, await readPort(proc)];
 }
 
 test("make tcp-server and make tcp-client chat as the article's programs do", async () => {
