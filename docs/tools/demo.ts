@@ -47,17 +47,17 @@ try {
     flush(second, who(second));
   };
   const [clientPrompt, serverPrompt] = udp ? ["客户端说:", "服务端说;"] : ["宝宝说:", "高望>>>"];
-  const script: [Proc, string, string][] = udp
+  const script: [Proc, string][] = udp
     ? [
-        [client, "client", "你好 udp"],
-        [server, "server", "hi udp"],
-        [client, "client", "再见"],
-        [server, "server", "再见!"],
+        [client, "你好 udp"],
+        [server, "hi udp"],
+        [client, "再见"],
+        [server, "再见!"],
       ]
     : [
-        [client, "client", "你好 hello"],
-        [server, "server", "hi baby"],
-        [client, "client", "byebye"],
+        [client, "你好 hello"],
+        [server, "hi baby"],
+        [client, "byebye"],
       ];
   await client.waitFor("stdout", clientPrompt);
   both(server);
@@ -65,8 +65,8 @@ try {
     [client, 1],
     [server, 0],
   ]);
-  for (const [proc, name, line] of script) {
-    await say(name, proc, line);
+  for (const [proc, line] of script) {
+    await say(who(proc), proc, line);
     if (line === "byebye") break;
     const next = proc === client ? server : client;
     prompts.set(next, (prompts.get(next) ?? 0) + 1);
