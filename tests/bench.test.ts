@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnScript } from "./harness.ts";
-import { haveTool } from "./tools.ts";
+import { reapAll, spawnScript } from "../harness/procs.ts";
+import { haveTool } from "../harness/tools.ts";
 
 test.after.each(reapAll);
 

@@ -4,12 +4,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { availableRuntimes } from "../bench/runtimes.ts";
-import { ROOT, readPort, reapAll, spawnProgram } from "./harness.ts";
+import { ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
+import { denoBinary } from "../harness/runtimes.ts";
 
 test.after.each(reapAll);
 
-const deno = availableRuntimes().find((rt) => rt.name.startsWith("Deno"))?.launch[0];
+const deno = denoBinary();
 const tasks = Object.keys(JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks);
 const RUN_TARGETS = [
   "tcp-server",

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ROOT, reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
-import { haveTool } from "./tools.ts";
+import { ROOT, reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
+import { haveTool } from "../harness/tools.ts";
 
 test.after.each(reapAll);
 

@@ -3,8 +3,9 @@
 // stack trace ever reaches the user.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, reapAll, spawnScript, startServer } from "./harness.ts";
-import { freePort, rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
+import { freePort } from "../harness/ports.ts";
+import { type Proc, reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
 

@@ -1,7 +1,7 @@
 // The command line of the four scripts: --help, bad flags, --trace, the default address.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnScript, startServer } from "./harness.ts";
+import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
 
 test.after.each(reapAll);
 

@@ -1,7 +1,7 @@
 // shared/input.ts behaves like Python's input(), seen through a real pipe.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnScript } from "./harness.ts";
+import { reapAll, spawnScript } from "../harness/procs.ts";
 
 test.after.each(reapAll);
 

@@ -2,10 +2,10 @@
 // each exchange checked byte for byte on both sides, Chinese included.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
-import { freePort } from "./peers.ts";
+import { freePort } from "../harness/ports.ts";
+import { type Proc, reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
+import { installHint, missingTools } from "../harness/tools.ts";
 import { waitForState } from "./tcp-states.ts";
-import { installHint, missingTools } from "./tools.ts";
 
 test.after.each(reapAll);
 

@@ -2,9 +2,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { annotate, annotateUdp, table, tornDown } from "../docs/tools/annotate.ts";
-import { reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
+import { reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
+import { haveTool } from "../harness/tools.ts";
 import { tcpSockets, waitForState } from "./tcp-states.ts";
-import { haveTool } from "./tools.ts";
 
 test.after.each(reapAll);
 

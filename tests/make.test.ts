@@ -2,7 +2,7 @@
 // the article's programs do (and the same for UDP), through the real make targets.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, readPort, reapAll, spawnProgram } from "./harness.ts";
+import { type Proc, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);

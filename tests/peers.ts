@@ -15,17 +15,8 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { once } from "node:events";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { atReap, remember, transcripts } from "./harness.ts";
-import { Recorder } from "./recorder.ts";
-
-/** A TCP port that was free a moment ago on 127.0.0.1, for programs that cannot take port 0. */
-export async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { atReap, remember, transcripts } from "../harness/procs.ts";
+import { Recorder } from "../harness/recorder.ts";
 
 /** A raw TCP connection and what it has received; `got.closed` is set at the peer's FIN. */
 export interface RawConn {

@@ -4,8 +4,8 @@
 import { connect, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { atReap, DEADLINE_MS, reapAll, startServer } from "./harness.ts";
-import { Waker } from "./waker.ts";
+import { atReap, DEADLINE_MS, reapAll, startServer } from "../harness/procs.ts";
+import { Waker } from "../harness/waker.ts";
 
 test.after.each(reapAll);
 

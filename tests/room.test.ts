@@ -2,9 +2,16 @@
 // handled, real clients (nc, ncat) welcome.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { launcher, type Proc, reapAll, spawnProgram, spawnScript, startServer } from "./harness.ts";
+import {
+  type Proc,
+  reapAll,
+  scriptCommand,
+  spawnProgram,
+  spawnScript,
+  startServer,
+} from "../harness/procs.ts";
+import { haveTool } from "../harness/tools.ts";
 import { type RawConn, rawTcpClient } from "./peers.ts";
-import { haveTool } from "./tools.ts";
 
 test.after.each(reapAll);
 
@@ -184,7 +191,7 @@ if (haveTool("script")) {
   test("on a terminal, tcp/room-client.ts shows a new line above the prompt and redraws what was typed", async () => {
     const { port } = await room();
     // script(1) gives the client a real pseudo-terminal, as a user's terminal would
-    const command = [...launcher(), "tcp/room-client.ts", "--port", String(port), "--nick", "tty"];
+    const command = scriptCommand("tcp/room-client.ts", ["--port", String(port), "--nick", "tty"]);
     const tty = spawnProgram("client on a tty", [
       "script",
       "-qfec",

@@ -1,7 +1,7 @@
 // The TCP pair talking to each other, checked against the contract's transcripts byte for byte.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnScript, startServer } from "./harness.ts";
+import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
 import { rawTcpClient } from "./peers.ts";
 
 test.after.each(reapAll);

@@ -10,7 +10,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { DEADLINE_MS } from "./recorder.ts";
+import { DEADLINE_MS } from "../harness/recorder.ts";
 
 /** Linux's numbering of TCP states (include/net/tcp_states.h). */
 const STATES = [

@@ -4,8 +4,8 @@
 // It starts tcp/server.ts (or udp/server.ts) on a free port, runs tcpdump -i lo on that
 // port, plays a short scripted exchange with the client, and prints each segment with
 // its role. tcpdump needs root (it opens a raw socket on lo): run as root or with sudo.
-import { reapAll, spawnProgram, spawnScript, startServer } from "../../tests/harness.ts";
-import { haveTool } from "../../tests/tools.ts";
+import { reapAll, spawnProgram, spawnScript, startServer } from "../../harness/procs.ts";
+import { haveTool } from "../../harness/tools.ts";
 import { annotate, annotateUdp, type Segment, table, tornDown } from "./annotate.ts";
 
 const udp = process.argv.includes("--udp");

@@ -3,7 +3,7 @@
 // Run:  make demo          (the TCP pair)
 //       make demo-udp      (the UDP pair)
 // Add --fast (ARGS=--fast) to skip the pauses; the tests do.
-import { type Proc, reapAll, spawnScript, startServer } from "../../tests/harness.ts";
+import { type Proc, reapAll, spawnScript, startServer } from "../../harness/procs.ts";
 
 const udp = process.argv.includes("--udp");
 const pause = process.argv.includes("--fast") ? 0 : 1500;

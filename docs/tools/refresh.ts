@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launcher, ROOT } from "../../tests/harness.ts";
+import { ROOT, scriptCommand } from "../../harness/procs.ts";
 
 /** What each command in a marker runs. */
 const TOOLS: Record<string, string[]> = {
@@ -22,8 +22,8 @@ for (const name of readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md
   const fresh = text.replace(BLOCK, (_all, begin: string, command: string, end: string) => {
     const tool = TOOLS[command];
     if (!tool) throw new Error(`${name}: no tool for <!-- begin: ${command} -->`);
-    const [program, ...args] = launcher();
-    const output = execFileSync(program as string, [...args, ...tool], {
+    const [program, ...args] = scriptCommand(tool[0] as string, tool.slice(1));
+    const output = execFileSync(program as string, args, {
       cwd: ROOT,
       encoding: "utf8",
     });

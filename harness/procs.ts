@@ -1,14 +1,19 @@
 /**
- * The pair harness: runs the chat scripts as real processes on 127.0.0.1, feeds their
- * stdin, and waits for what they print, with a deadline and never a fixed sleep.
+ * The process kit: runs the chat scripts and other programs as real processes, feeds
+ * their stdin, and waits for what they print, with a deadline and never a fixed sleep.
+ * The tests, the benchmarks and the lesson tools (make demo, make capture) all use it.
  *
- * Every process it starts is remembered until it has exited: `reapAll()` (run after
- * each test) ends the ones still running, with SIGTERM so they write their coverage,
- * then SIGKILL if they do not go. When a wait fails, the error shows the transcripts
- * of every process of the test, so a failure reads like the conversation it broke.
+ * Every process it starts leads a process group of its own and is remembered until it
+ * has exited: `reapAll()` (run after each test) ends each group still running (SIGTERM,
+ * so that scripts write their coverage, then SIGKILL), grandchildren included (make's
+ * script, the bench's ncat). So does the end of the process that uses the kit, however it
+ * ends: normally, by an exception, or on SIGINT/SIGTERM. When a wait fails, the error
+ * shows the transcripts of every process started since the last reap, so a failure reads
+ * like the conversation it broke.
  *
- * The launcher comes from one setting, `CHAT_LAUNCH`: a command line that runs a
- * script given after it; unset, it is Node with the tsx loader.
+ * A script runs built (`node .cache/build/tcp/server.js`, see root.ts) unless
+ * `CHAT_LAUNCH` names a command line to run the .ts file with instead (Node with tsx,
+ * Node 24 on its own, Deno).
  *
  * @example
  * ```ts
@@ -22,19 +27,20 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Recorder } from "./recorder.ts";
+import { builtScript, ROOT } from "./root.ts";
 
 export { DEADLINE_MS } from "./recorder.ts";
+export { ROOT } from "./root.ts";
 
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** The command that runs a script: `[program, ...args]`; the script path goes after it. */
-export function launcher(): string[] {
-  const custom = process.env.CHAT_LAUNCH;
-  if (custom) return custom.split(" ").filter(Boolean);
-  return [process.execPath, "--import", "tsx"];
+/** The command line that runs a project script (`tcp/server.ts`, …) with `args`. */
+export function scriptCommand(script: string, args: string[] = []): string[] {
+  const custom = process.env.CHAT_LAUNCH?.split(" ").filter(Boolean);
+  if (custom?.length) return [...custom, script, ...args];
+  return [process.execPath, builtScript(script), ...args];
 }
 
 /** How to start a process differently from a user's shell: as another user, or with env changes. */
@@ -43,6 +49,8 @@ export interface SpawnOptions {
   gid?: number;
   /** Variables to set, or to remove (`undefined`). */
   env?: NodeJS.ProcessEnv;
+  /** Where to run; the project's folder unless given. */
+  cwd?: string;
 }
 
 export interface Exit {
@@ -74,7 +82,8 @@ export class Proc {
     this.err = new Recorder(`${name} stderr`, transcripts);
     const [program, ...args] = command;
     this.child = spawn(program as string, args, {
-      cwd: ROOT,
+      cwd: as.cwd ?? ROOT,
+      detached: true, // its own process group: reaping it reaches its children too
       // a child run as another user cannot write our coverage files: it records none
       env: {
         ...userEnv(),
@@ -145,10 +154,19 @@ export class Proc {
     return this.#exit as Exit;
   }
 
-  /** Send `signal` and wait for the exit. */
+  /** Send `signal` to the process (not its group, as a terminal's kill would) and wait for the exit. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
     if (!this.#exit) this.child.kill(signal);
     return this.waitExit();
+  }
+
+  /** Send `signal` to the process and everything it started. */
+  killGroup(signal: NodeJS.Signals): void {
+    try {
+      if (this.child.pid) process.kill(-this.child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
   }
 
   /** The transcript of this process, for failure messages. */
@@ -185,12 +203,12 @@ export function spawnScript(
   name = script,
   as: SpawnOptions = {},
 ): Proc {
-  return new Proc(name, [...launcher(), script, ...args], as);
+  return new Proc(name, scriptCommand(script, args), as);
 }
 
 /** Start any program, such as `nc`, under the same bookkeeping. */
-export function spawnProgram(name: string, command: string[]): Proc {
-  return new Proc(name, command);
+export function spawnProgram(name: string, command: string[], as: SpawnOptions = {}): Proc {
+  return new Proc(name, command, as);
 }
 
 /** Start a server on `--port 0` and read its real port from the `listening on` line. */
@@ -216,20 +234,51 @@ export function atReap(cleanup: () => void): void {
   cleanups.push(cleanup);
 }
 
-/** End every process still running (SIGTERM, then SIGKILL after 3 s), wait for each, run cleanups. */
+/** A new empty folder in the system's temporary folder, removed at the next `reapAll()`. */
+export function tempDir(prefix = "tcp-udp-chat-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.add(dir);
+  atReap(() => removeTemp(dir));
+  return dir;
+}
+
+const temps = new Set<string>();
+function removeTemp(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  temps.delete(dir);
+}
+
+/**
+ * End every process group still running (SIGTERM, then SIGKILL after 3 s), wait for
+ * each leader, run the cleanups (raw sockets, temporary folders).
+ */
 export async function reapAll(): Promise<void> {
-  for (const cleanup of cleanups.splice(0)) cleanup();
   await Promise.all(
     [...live].map(async (proc) => {
-      proc.child.kill("SIGTERM");
-      const timer = setTimeout(() => proc.child.kill("SIGKILL"), 3000);
+      proc.killGroup("SIGTERM");
+      const timer = setTimeout(() => proc.killGroup("SIGKILL"), 3000);
       await proc.exited;
       clearTimeout(timer);
+      proc.killGroup("SIGKILL"); // a grandchild that outlived its parent
     }),
   );
+  for (const cleanup of cleanups.splice(0)) cleanup();
   recent.length = 0;
 }
 
-process.on("exit", () => {
-  for (const proc of live) proc.child.kill("SIGKILL");
-});
+/** The last resort, when the process using the kit ends before its reapAll(). */
+function killEverything(): void {
+  for (const proc of live) proc.killGroup("SIGKILL");
+  for (const dir of temps) removeTemp(dir);
+}
+process.on("exit", killEverything);
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
+  process.once(signal, () => {
+    killEverything();
+    process.exit(code);
+  });
+}

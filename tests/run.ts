@@ -1,0 +1,107 @@
+// tcp-udp-chat: run the test files, several at once, each in a process of its own.
+// Run:  make test                      (or: make test ARGS="room faults" for the files whose name has those words)
+//       make test ARGS="--jobs 1"      (one file at a time)
+//
+// Each tests/*.test.ts runs as its built .js file under uvu; its output is printed whole
+// when it ends, so files never interleave. The longest files start first. A file that
+// runs past FILE_LIMIT_MS is stopped and counted as failed, so a run always ends. The
+// last lines are uvu's totals for the whole run and one plain line that CI reads:
+// "tests: N passed, N failed".
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { builtScript, ROOT } from "../harness/root.ts";
+
+const FILE_LIMIT_MS = 240_000;
+
+/** The slowest files, first: a run is as long as its longest chain. */
+const SLOW_FIRST = ["room", "lessons", "docs", "faults", "bench", "interop", "make", "room-load"];
+
+const { values, positionals } = parseArgs({
+  options: { jobs: { type: "string" } },
+  allowPositionals: true,
+});
+const jobs = Number(values.jobs ?? Math.max(3, cpus().length + 1));
+
+const files = readdirSync(`${ROOT}tests`)
+  .filter((f) => f.endsWith(".test.ts"))
+  .map((f) => f.replace(/\.test\.ts$/, ""))
+  .filter((name) => positionals.length === 0 || positionals.some((p) => name.includes(p)))
+  .sort((a, b) => rank(a) - rank(b));
+
+function rank(name: string): number {
+  const at = SLOW_FIRST.indexOf(name);
+  return at === -1 ? SLOW_FIRST.length : at;
+}
+
+interface Result {
+  name: string;
+  output: string;
+  total: number;
+  passed: number;
+  skipped: number;
+  ok: boolean;
+  ms: number;
+}
+
+function runFile(name: string): Promise<Result> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [builtScript(`tests/${name}.test.ts`)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+  });
+  let output = "";
+  child.stdout.on("data", (b: Buffer) => {
+    output += b;
+  });
+  child.stderr.on("data", (b: Buffer) => {
+    output += b;
+  });
+  const limit = setTimeout(() => {
+    output += `\n${name}.test.ts ran past ${FILE_LIMIT_MS / 1000} s: stopped\n`;
+    child.kill("SIGTERM"); // the kit in the file ends every process it started
+  }, FILE_LIMIT_MS);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(limit);
+      const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1]);
+      const total = count("Total");
+      const passed = count("Passed");
+      const skipped = count("Skipped") || 0;
+      const ok = code === 0 && Number.isFinite(total) && passed + skipped === total;
+      const ms = performance.now() - started;
+      resolve({ name, output, total: total || 0, passed: passed || 0, skipped, ok, ms });
+    });
+  });
+}
+
+const began = performance.now();
+const results: Result[] = [];
+const queue = [...files];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const r = await runFile(name);
+      results.push(r);
+      const summary = `${r.ok ? "ok" : "FAILED"} (${(r.ms / 1000).toFixed(1)} s)`;
+      process.stdout.write(`\n${name}.test.ts ${summary}\n${r.output.trim()}\n`);
+    }
+  }),
+);
+
+const sum = (pick: (r: Result) => number) => results.reduce((n, r) => n + pick(r), 0);
+const total = sum((r) => r.total);
+const passed = sum((r) => r.passed);
+const skipped = sum((r) => r.skipped);
+// a file that died before its totals counts as one failure at least
+const failed = sum((r) => (r.ok ? 0 : Math.max(1, r.total - r.passed - r.skipped)));
+const broken = results.filter((r) => !r.ok).map((r) => `${r.name}.test.ts`);
+process.stdout.write(
+  `\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n` +
+    `  Duration:  ${(performance.now() - began).toFixed(2)}ms (${files.length} files, ${jobs} at a time)\n`,
+);
+if (broken.length > 0) process.stdout.write(`  Failed in: ${broken.join(", ")}\n`);
+process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
+process.exit(broken.length > 0 ? 1 : 0);
