@@ -179,10 +179,16 @@ export class Proc {
 /**
  * The environment a user's shell would give: ours, without the variables that make sets
  * for its sub-makes (under `make ci` a nested `make` would print "Entering directory"),
- * and without colour.
+ * without colour, without tsx's disk cache, and with make's NODE set to this Node.
  */
 function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FORCE_COLOR: "0",
+    NO_COLOR: "1",
+    TSX_DISABLE_CACHE: "1", // tsx would leave a cache folder in /tmp
+    NODE: process.execPath, // a make started here runs its scripts on this same Node
+  };
   for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"]) delete env[name];
   return env;
 }

@@ -2,20 +2,23 @@
  * Python's `input(prompt)` for Node: write the prompt on stdout with no newline, then
  * wait for one line of stdin and return it without its line ending (`\n` or `\r\n`).
  * At the end of stdin (Ctrl-D, a closed pipe) it returns `null` where Python raises
- * `EOFError`.
+ * `EOFError`; a last line with no newline still counts as a line.
  *
- * One readline interface serves the whole process and is read through its async
- * iterator, so lines that arrive together (a pasted block, a pipe) are each kept for
- * a later call, never lost. Between calls stdin is paused, so it never keeps the
- * process alive on its own.
+ * stdin is read as it comes and cut into lines here, so lines that arrive together (a
+ * pasted block, a pipe) are each kept for a later call, never lost: what is typed ahead
+ * waits, as it does in Python's buffered stdin. While no prompt is open stdin does not
+ * keep the process alive (it is unref'd), so a script ends when its conversation does.
  *
  * Options:
  * - `signal`: an {@linkcode AbortSignal} that ends the wait: when the peer leaves while
- *   the prompt is open, `input` returns `null` at once. A line typed after that answers
- *   nobody: it is dropped with a note on stderr, never sent to the next peer.
+ *   the prompt is open, `input` returns `null` at once.
  * - `emptyNote`: empty lines are not answers; each one gets this note on stderr and
  *   the prompt again. TCP needs it: an empty line is zero bytes, nothing goes on the
  *   wire, and both sides of the article's programs would wait for ever.
+ *
+ * `discardInput(why)` starts a time when nobody can be answered (a server waiting for a
+ * client): each line typed then is dropped at once with a note, never kept for whoever
+ * comes next. `keepInput()` ends it.
  *
  * @example
  * ```ts
@@ -25,27 +28,124 @@
  * ```
  * @module
  */
-import { createInterface, type Interface } from "node:readline";
 import { note, setPromptOpen } from "./stderr.ts";
 
-let rl: Interface | undefined;
-let lines: AsyncIterator<string> | undefined;
-/** A read whose prompt was abandoned: the next line still goes to it, and is dropped. */
-let orphan: Promise<IteratorResult<string>> | undefined;
-let ended = false;
+/** The lines of stdin, read as they come. */
+class Lines {
+  readonly #queue: string[] = [];
+  readonly #decoder = new TextDecoder("utf-8");
+  #partial = "";
+  #ended = false;
+  #wake: (() => void) | undefined;
+  /** Whether the next line answers a peer who left while it was being typed. */
+  #dropNext = false;
+  /** While set, lines are dropped as they arrive, with this reason in a note. */
+  discarding: string | undefined;
 
-function nextLine(): Promise<IteratorResult<string>> {
-  if (!rl || !lines) {
-    rl = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
-    lines = rl[Symbol.asyncIterator]();
+  constructor() {
+    const stdin = process.stdin;
+    stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, { stream: true })));
+    stdin.on("end", () => this.#end());
+    stdin.on("error", () => this.#end()); // stdin that cannot be read has ended
+    this.#hold(false);
   }
-  rl.resume();
-  return lines.next();
+
+  /** Whether a read has met the end of stdin (not merely whether the stream has ended). */
+  endSeen = false;
+
+  /** The next line, or `null` at the end of stdin; `undefined` when `signal` aborts first. */
+  async next(signal?: AbortSignal): Promise<string | null | undefined> {
+    if (this.#queue.length === 0 && !this.#ended && !signal?.aborted) {
+      this.#hold(true);
+      const wake = () => this.#wake?.();
+      signal?.addEventListener("abort", wake);
+      while (this.#queue.length === 0 && !this.#ended && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+      }
+      signal?.removeEventListener("abort", wake);
+      this.#wake = undefined;
+      this.#hold(false);
+    }
+    if (this.#queue.length > 0) return this.#queue.shift() as string;
+    if (!signal?.aborted) {
+      this.endSeen = true;
+      return null;
+    }
+    this.#dropNext = true; // the line being typed was meant for the peer who left
+    return undefined;
+  }
+
+  /** Drop the lines typed ahead and not yet read, each with a note. */
+  dropQueued(why: string): void {
+    for (const _ of this.#queue.splice(0)) note(`(not sent: ${why})`);
+  }
+
+  #add(text: string): void {
+    const parts = (this.#partial + text).split("\n");
+    this.#partial = parts.pop() as string;
+    for (const line of parts) this.#push(line.endsWith("\r") ? line.slice(0, -1) : line);
+    this.#wake?.();
+  }
+
+  #end(): void {
+    const last = this.#partial + this.#decoder.decode();
+    this.#partial = "";
+    if (last !== "") this.#push(last);
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  #push(line: string): void {
+    if (this.#dropNext) {
+      this.#dropNext = false;
+      note("(not sent: that line was typed after the peer had left)");
+    } else if (this.discarding !== undefined) {
+      note(`(not sent: ${this.discarding})`);
+    } else {
+      this.#queue.push(line);
+    }
+  }
+
+  /**
+   * Let stdin keep the process alive only while a prompt waits for it: Node can unref the
+   * stream and go on reading; where that is missing (Deno), stdin is paused instead.
+   */
+  #hold(waiting: boolean): void {
+    const stdin = process.stdin as NodeJS.ReadStream & { ref?: () => void; unref?: () => void };
+    if (stdin.unref === undefined) waiting ? stdin.resume() : stdin.pause();
+    else waiting ? stdin.ref?.() : stdin.unref();
+  }
 }
 
-/** Whether stdin has ended: every later {@linkcode input} returns `null` at once. */
+let lines: Lines | undefined;
+const stdinLines = () => {
+  lines ??= new Lines();
+  return lines;
+};
+
+/**
+ * Whether a call of {@linkcode input} has met the end of stdin, as Python's `input` raising
+ * `EOFError`: every later call returns `null` at once.
+ */
 export function inputEnded(): boolean {
-  return ended;
+  return lines?.endSeen ?? false;
+}
+
+/**
+ * Nobody can be answered now: drop the lines typed ahead, and from now on each line as it
+ * is typed, each with the note `(not sent: why)`, until `keepInput()`.
+ */
+export function discardInput(why: string): void {
+  const reader = stdinLines();
+  reader.dropQueued(why);
+  reader.discarding = why;
+}
+
+/** Keep typed lines again, for the next prompt. */
+export function keepInput(): void {
+  stdinLines().discarding = undefined;
 }
 
 /** How a call of {@linkcode input} may end early or refuse empty lines. */
@@ -58,55 +158,15 @@ export interface InputOptions {
 
 /** Wait for one line of stdin after writing `prompt`; `null` at end of input or on abort. */
 export async function input(prompt: string, options: InputOptions = {}): Promise<string | null> {
+  const reader = stdinLines();
   for (;;) {
-    const line = await inputOnce(prompt, options.signal);
+    if (options.signal?.aborted) return null;
+    process.stdout.write(prompt);
+    setPromptOpen(true);
+    const line = await reader.next(options.signal);
+    setPromptOpen(false);
+    if (line === undefined) return null; // the peer left while we waited
     if (line !== "" || options.emptyNote === undefined) return line;
     note(options.emptyNote);
   }
-}
-
-async function inputOnce(prompt: string, signal?: AbortSignal): Promise<string | null> {
-  if (ended || signal?.aborted) return null;
-  process.stdout.write(prompt);
-  setPromptOpen(true);
-  const read = orphan ?? nextLine();
-  orphan = undefined;
-  (process.stdin as { ref?: () => void }).ref?.();
-  const result = await untilAborted(read, signal);
-  setPromptOpen(false);
-  if (result === "aborted") {
-    abandon(read);
-    return null;
-  }
-  if (result.done) {
-    ended = true; // readline has closed itself: pausing it now would throw on Node 24
-    return null;
-  }
-  rl?.pause();
-  return result.value;
-}
-
-/** Keep reading for an abandoned prompt without holding the process open; drop its line. */
-function abandon(read: Promise<IteratorResult<string>>): void {
-  orphan = read;
-  (process.stdin as { unref?: () => void }).unref?.();
-  read.then((result) => {
-    if (orphan !== read) return; // a later prompt took the read over
-    orphan = undefined;
-    if (result.done) {
-      ended = true;
-      return;
-    }
-    rl?.pause();
-    note("(not sent: that line was typed after the peer had left)");
-  });
-}
-
-function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T | "aborted"> {
-  if (!signal) return work;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve("aborted");
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

@@ -10,7 +10,8 @@
  * `accept` gives the next waiting client, in arrival order. Python's kernel keeps
  * clients in its accept queue until `accept()` is called; Node accepts every client at
  * once, so this helper keeps the queue itself: at most `backlog` clients wait, and a
- * client beyond that is closed at once with a note.
+ * client beyond that is closed at once with a note. While it waits for a client, a line
+ * typed at the server answers nobody: it is dropped with a note, never kept for the next.
  *
  * @example
  * ```ts
@@ -26,6 +27,7 @@ import type { AddressInfo, Server, Socket } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
+import { discardInput, keepInput } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { note, trace } from "./stderr.ts";
@@ -105,7 +107,9 @@ export async function accept(server: Server): Promise<[Socket, Address]> {
     queue = new AcceptQueue(server, backlogs.get(server) ?? 511);
     queues.set(server, queue);
   }
+  discardInput("no client is connected"); // nothing typed now may answer the next client
   const conn = await queue.next();
+  keepInput();
   const addr = new Address(conn.remoteAddress ?? "?", conn.remotePort ?? 0);
   trace(`accept ${addr.hostPort}`);
   return [conn, addr];

@@ -1,10 +1,13 @@
 // Every row of the contract's table "where the mirrors are better than the article":
 // each fault ends in a note or a one-line error, with the contract's exit code, and no
 // stack trace ever reaches the user.
+
+import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freePort } from "../harness/ports.ts";
 import { type Proc, reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { asNobody, nobodyProblem } from "../harness/users.ts";
 import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
@@ -125,7 +128,8 @@ test("tcp/server.ts idle at accept notices the end of stdin at its next prompt",
   const second = await rawTcpClient(port, "second");
   second.sock.write("anyone?");
   await exitsWith(server, 0, /closed the connection\n$/);
-  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n");
+  // as Python's input() does at the end of stdin: the prompt, then EOFError (here: exit 0)
+  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n高望>>>");
   await second.got.until(() => second.got.closed !== undefined, "second to be closed", true);
 });
 
@@ -259,7 +263,9 @@ test("a server whose port is in use: one line, exit 1 (tcp and udp)", async () =
 });
 
 test("a bad host: one line, exit 1, for all four scripts", async () => {
-  const host = ["--host", "no-such-host.invalid"];
+  // A name with an empty label cannot exist: the resolver refuses it without asking a DNS
+  // server, so the test answers at once and sends nothing off this machine.
+  const host = ["--host", "no..such.host"];
   const procs = [
     spawnScript("tcp/server.ts", host, "tcp server"),
     spawnScript("tcp/client.ts", host, "tcp client"),
@@ -272,19 +278,32 @@ test("a bad host: one line, exit 1, for all four scripts", async () => {
     await exitsWith(
       proc,
       1,
-      new RegExp(`^cannot ${verbs[n]} no-such-host\\.invalid:\\d+: host not found`),
+      new RegExp(`^cannot ${verbs[n]} no\\.\\.such\\.host:\\d+: host not found`),
     );
   }
 });
 
-test("a server not allowed a privileged port: one line, exit 1", async () => {
-  // As root every port is allowed, so the servers run as nobody for this test.
-  const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  for (const script of ["tcp/server.ts", "udp/server.ts"]) {
-    const server = spawnScript(script, ["--port", "80"], script, nobody);
-    await exitsWith(server, 1, /127\.0\.0\.1:80: permission denied \(ports below 1024 need root/);
-  }
-});
+/** Why a user here may bind port 80 after all, or undefined: the kernel's own threshold. */
+function privilegedPortsOpen(): string | undefined {
+  const file = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+  const start = Number(readFileSync(file, "utf8"));
+  return start <= 80 ? `this kernel lets any user bind port 80 (${file} is ${start})` : undefined;
+}
+
+// As root every port is allowed, so the servers run as nobody, from a copy it can read.
+const isRoot = process.getuid?.() === 0;
+const skipPrivileged = (isRoot ? nobodyProblem() : undefined) ?? privilegedPortsOpen();
+if (skipPrivileged === undefined) {
+  test("a server not allowed a privileged port: one line, exit 1", async () => {
+    const as = isRoot ? asNobody() : {};
+    for (const script of ["tcp/server.ts", "udp/server.ts"]) {
+      const server = spawnScript(script, ["--port", "80"], script, as);
+      await exitsWith(server, 1, /127\.0\.0\.1:80: permission denied \(ports below 1024 need root/);
+    }
+  });
+} else {
+  console.log(`privileged-port test skipped: ${skipPrivileged}`);
+}
 
 // UDP: nobody answers.
 

@@ -27,6 +27,18 @@ test("tcp pair prints the contract's transcript byte for byte", async () => {
   assert.not.match(client.stderr + server.stderr, /Error| {4}at /);
 });
 
+test("tcp/client.ts takes piped input whose last line has no newline, as printf sends it", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  client.child.stdin?.end("你好\nbyebye"); // readline on Node 24 closes itself after "byebye"
+  await server.waitFor("stdout", "高望>>>");
+  server.write("hi baby");
+  assert.equal(await client.waitExit(), { code: 0, signal: null }, client.transcript());
+  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  assert.is(client.stdout, "宝宝说:来自高望的消息: hi baby\n宝宝说:");
+  assert.is(client.stderr, "");
+});
+
 test("tcp pair carries Chinese and emoji both ways, and asks again after an empty line", async () => {
   const { server, client } = await tcpPair();
   client.write("");

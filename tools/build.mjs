@@ -61,7 +61,11 @@ async function stripper() {
 async function importAmaro() {
   // Installed by `npm ci --omit=dev` (amaro is the project's one runtime dependency), once:
   // if another make is installing it right now, the script waits for that one.
-  execFileSync("sh", [join(ROOT, "tools/deps.sh"), "chat"], { stdio: "inherit" });
+  try {
+    execFileSync("sh", [join(ROOT, "tools/deps.sh"), "chat"], { stdio: "inherit" });
+  } catch (err) {
+    process.exit(err.status ?? 1); // deps.sh has said what failed and what to do instead
+  }
   return (await import(join(ROOT, "node_modules/amaro/dist/index.js"))).default;
 }
 

@@ -63,8 +63,10 @@ fi
 echo "installing $what (npm ci $flags)..." >&2
 stage=$(mktemp -d .cache/install-stage.XXXXXX) || exit 1
 cp package.json package-lock.json "$stage/"
-# shellcheck disable=SC2086 # $flags is empty or one word
-if ! (cd "$stage" && npm ci $flags --no-audit --no-fund --loglevel=error >&2); then
+# Retries kept short: a class waiting on an unreachable registry hears so in seconds, not minutes.
+retries="--fetch-retries=2 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=8000"
+# shellcheck disable=SC2086 # $flags and $retries are words
+if ! (cd "$stage" && npm ci $flags $retries --no-audit --no-fund --loglevel=error >&2); then
   echo "cannot install $what: npm ci failed (its message is above; is the npm registry reachable?)." >&2
   echo "Nothing was changed. To chat with no install at all, use Node >= 22.18, which strips the types itself: node tcp/server.ts" >&2
   exit 1
