@@ -23,7 +23,7 @@ const RUNS = quick ? 1 : 5; // start and round trip
 const FANOUT_RUNS = quick ? 1 : 3;
 const EXCHANGES = quick ? 20 : 1000;
 const SIZES = quick ? [3, 5] : [10, 100, 500];
-const LOAD = { pace: 1, seconds: quick ? 1 : 4 }; // each client: one line a second
+const LOAD = { pace: 1, seconds: quick ? 0.25 : 4 }; // each client: one line a second
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const began = Date.now();
@@ -42,7 +42,7 @@ function version(command: string[]): string {
 
 // 1. Start to ready, per runtime.
 log("start to ready");
-const starts = await measureStart(quick ? 1 : 7);
+const starts = await measureStart(quick ? 1 : 7, quick ? 1 : undefined);
 
 // 2. Mirror round trip, beside the floor.
 log(`round trips: ${EXCHANGES} exchanges × ${RUNS} runs`);

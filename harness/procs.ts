@@ -30,7 +30,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Recorder } from "./recorder.ts";
+import { DEADLINE_MS, Recorder } from "./recorder.ts";
 import { builtScript, ROOT } from "./root.ts";
 
 export { DEADLINE_MS } from "./recorder.ts";
@@ -147,10 +147,13 @@ export class Proc {
     this.child.stdin?.end();
   }
 
-  /** Wait for the process to exit and for all it printed to be read; returns its code and signal. */
-  async waitExit(): Promise<Exit> {
+  /**
+   * Wait for the process to exit and for all it printed to be read; returns its code and
+   * signal. A long job (a benchmark) passes a deadline of its own, 3× its normal time or more.
+   */
+  async waitExit(deadlineMs = DEADLINE_MS): Promise<Exit> {
     const finished = () => this.#exit !== undefined && !!this.out.closed && !!this.err.closed;
-    await this.err.until(finished, `${this.name} to exit`, true);
+    await this.err.until(finished, `${this.name} to exit`, true, deadlineMs);
     return this.#exit as Exit;
   }
 

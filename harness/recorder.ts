@@ -63,14 +63,19 @@ export class Recorder {
   }
 
   /** Wait until `done()` holds, re-checking whenever the stream changes. */
-  async until(done: () => boolean, what: string, closedIsFine = false): Promise<void> {
+  async until(
+    done: () => boolean,
+    what: string,
+    closedIsFine = false,
+    deadlineMs = DEADLINE_MS,
+  ): Promise<void> {
     const started = Date.now();
     while (!done()) {
       if (this.closed && !closedIsFine) {
         throw new Error(`waiting for ${what}, but ${this.closed}${this.#context()}`);
       }
-      const left = DEADLINE_MS - (Date.now() - started);
-      if (left <= 0) throw new Error(`no ${what} after ${DEADLINE_MS} ms${this.#context()}`);
+      const left = deadlineMs - (Date.now() - started);
+      if (left <= 0) throw new Error(`no ${what} after ${deadlineMs} ms${this.#context()}`);
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
