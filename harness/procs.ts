@@ -180,8 +180,9 @@ export class Proc {
 }
 
 /**
- * The environment a user's shell would give: ours, without the variables that make sets
- * for its sub-makes (under `make ci` a nested `make` would print "Entering directory"),
+ * The environment a user's shell would give: ours, without the variables that make passes
+ * down to its sub-makes (under `make ci` a nested `make` would print "Entering directory",
+ * and `make test ARGS=room` would hand ARGS to every make a test starts),
  * without colour, without tsx's disk cache, and with make's NODE set to this Node.
  */
 function userEnv(): NodeJS.ProcessEnv {
@@ -192,7 +193,8 @@ function userEnv(): NodeJS.ProcessEnv {
     TSX_DISABLE_CACHE: "1", // tsx would leave a cache folder in /tmp
     NODE: process.execPath, // a make started here runs its scripts on this same Node
   };
-  for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"]) delete env[name];
+  for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "ARGS"])
+    delete env[name];
   return env;
 }
 

@@ -62,6 +62,11 @@ export class Recorder {
     return this.text;
   }
 
+  /** Wait until the stream has ended (the process exited, the socket closed). */
+  waitClosed(): Promise<void> {
+    return this.until(() => this.closed !== undefined, `${this.name} to end`, true);
+  }
+
   /** Wait until `done()` holds, re-checking whenever the stream changes. */
   async until(
     done: () => boolean,

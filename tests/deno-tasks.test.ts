@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
 import { denoBinary } from "../harness/runtimes.ts";
+import { byebye, turn } from "./chat.ts";
 
 test.after.each(reapAll);
 
@@ -41,15 +42,13 @@ if (deno) {
   test("deno task tcp-server and deno task tcp-client chat as the article's programs do", async () => {
     const server = task("tcp-server", ["--port", "0"]);
     const port = await readPort(server);
-    const client = task("tcp-client", ["--port", String(port)]);
-    await client.waitFor("stdout", "宝宝说:");
-    client.write("你好 deno");
-    await server.waitFor("stdout", "高望>>>");
-    server.write("hi");
-    await client.waitFor("stdout", "宝宝说:", 2);
-    client.write("byebye");
-    assert.equal(await client.waitExit(), { code: 0, signal: null });
-    await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+    const pair = {
+      kind: "tcp",
+      server,
+      client: task("tcp-client", ["--port", String(port)]),
+    } as const;
+    await turn(pair, "你好 deno", "hi");
+    await byebye(pair);
     assert.is(server.stdout, "来自宝宝的消息: 你好 deno\n高望>>>来自宝宝的消息: byebye\n");
   });
 } else {

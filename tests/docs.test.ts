@@ -149,7 +149,8 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "make udp-client": {
     test: "make udp-server and make udp-client chat as the article's programs do",
   },
-  "make test": { ci: "make ci" },
+  "make test": { ci: 'make test NODE="$bin"' },
+  "git clone <this repository> && cd tcp-udp-chat": { ci: 'git clone -q "$repo" "$dir"' },
   "make capture": { test: "make capture shows the real handshake, data and teardown, in order" },
   "make capture-udp": { test: "make capture-udp shows two datagrams and no handshake" },
   "make demo": {
@@ -237,7 +238,7 @@ if (haveTool("nc")) {
 test("pitfall commands: the end of stdin, and the one-line errors", async () => {
   const eof = sh("eof", runBlock("eof"));
   assert.equal(await eof.waitExit(), { code: 0, signal: null }, eof.transcript());
-  assert.is(eof.stdout, "客户端说:exit 0\n");
+  assert.is(eof.stdout, "客户端说:exit 0\n", eof.transcript());
   const errors = sh("errors", runBlock("errors"));
   assert.equal(await errors.waitExit(), { code: 0, signal: null }, errors.transcript());
   assert.is(errors.stdout, "exit 1\nexit 1\n");

@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { freePort } from "../harness/ports.ts";
 import { type Proc, reapAll, spawnScript, startServer } from "../harness/procs.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
+import { turn } from "./chat.ts";
 import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
@@ -22,11 +23,17 @@ async function exitsWith(proc: Proc, code: number, stderr: RegExp): Promise<void
 
 // Peer closes without byebye.
 
-test("tcp/server.ts notes a client that leaves mid-prompt, then serves the next one", async () => {
+/** tcp/server.ts with a raw client who has said `hi`: the server's prompt is open. */
+async function promptOpenFor(name: string) {
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-  const gone = await rawTcpClient(port, "leaver");
-  gone.sock.write("hi");
+  const peer = await rawTcpClient(port, name);
+  peer.sock.write("hi");
   await server.waitFor("stdout", "高望>>>");
+  return { server, port, peer };
+}
+
+test("tcp/server.ts notes a client that leaves mid-prompt, then serves the next one", async () => {
+  const { server, port, peer: gone } = await promptOpenFor("leaver");
   gone.sock.end();
   await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ closed the connection\n/);
   server.write("too late");
@@ -42,10 +49,7 @@ test("tcp/server.ts notes a client that leaves mid-prompt, then serves the next 
 });
 
 test("tcp/server.ts notes a connection reset and goes back to accept", async () => {
-  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-  const rude = await rawTcpClient(port, "rude");
-  rude.sock.write("hi");
-  await server.waitFor("stdout", "高望>>>");
+  const { server, port, peer: rude } = await promptOpenFor("rude");
   rude.sock.resetAndDestroy();
   await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ reset the connection\n/);
   const next = await rawTcpClient(port, "next");
@@ -118,10 +122,7 @@ test("tcp/server.ts closes the conversation and exits 0 at the end of stdin", as
 });
 
 test("tcp/server.ts idle at accept notices the end of stdin at its next prompt", async () => {
-  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-  const first = await rawTcpClient(port, "first");
-  first.sock.write("hi");
-  await server.waitFor("stdout", "高望>>>");
+  const { server, port, peer: first } = await promptOpenFor("first");
   first.sock.end();
   await server.waitFor("stderr", /closed the connection/);
   server.endInput(); // Ctrl-D while the server waits for the next client
@@ -130,17 +131,13 @@ test("tcp/server.ts idle at accept notices the end of stdin at its next prompt",
   await exitsWith(server, 0, /closed the connection\n$/);
   // as Python's input() does at the end of stdin: the prompt, then EOFError (here: exit 0)
   assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n高望>>>");
-  await second.got.until(() => second.got.closed !== undefined, "second to be closed", true);
+  await second.got.waitClosed();
 });
 
 test("udp scripts exit 0 at the end of stdin", async () => {
   const { proc: server, port } = await startServer("udp/server.ts", [], "server");
   const client = spawnScript("udp/client.ts", ["--port", String(port)], "client");
-  await client.waitFor("stdout", "客户端说:");
-  client.write("hi");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("ok");
-  await client.waitFor("stdout", "客户端说:", 2);
+  await turn({ kind: "udp", server, client }, "hi", "ok");
   client.endInput();
   await exitsWith(client, 0, /^$/);
   server.endInput(); // read at the server's next prompt: one more datagram brings it there

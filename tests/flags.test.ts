@@ -2,6 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { byebye, turn } from "./chat.ts";
 
 test.after.each(reapAll);
 
@@ -63,13 +64,9 @@ const STAMP = /^\[trace \+\d+ ms\] /;
 test("--trace shows the TCP socket events on stderr, one stamped line each", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", ["--trace"], "server");
   const client = spawnScript("tcp/client.ts", ["--port", String(port), "--trace"], "client");
-  await client.waitFor("stdout", "宝宝说:");
-  client.write("你好");
-  await server.waitFor("stdout", "高望>>>");
-  server.write("hi");
-  await client.waitFor("stdout", "宝宝说:", 2);
-  client.write("byebye");
-  await client.waitExit();
+  const pair = { kind: "tcp", server, client } as const;
+  await turn(pair, "你好", "hi");
+  await byebye(pair);
   await server.waitFor("stderr", /close 127\.0\.0\.1:\d+\n/);
   const events = (text: string) =>
     text
@@ -98,10 +95,7 @@ test("--trace shows the TCP socket events on stderr, one stamped line each", asy
 test("--trace shows each UDP datagram in and out with its size and address", async () => {
   const { proc: server, port } = await startServer("udp/server.ts", ["--trace"], "server");
   const client = spawnScript("udp/client.ts", ["--port", String(port), "--trace"], "client");
-  client.write("你好");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("hi");
-  await client.waitFor("stdout", "客户端说:", 2);
+  await turn({ kind: "udp", server, client }, "你好", "hi");
   // stderr is its own pipe: what it shows may arrive after the other side's stdout
   await server.waitFor("stderr", /\] bind 127\.0\.0\.1:\d+\n/);
   await server.waitFor(

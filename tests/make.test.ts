@@ -1,33 +1,31 @@
 // The README's promise: `make tcp-server` and `make tcp-client` in two terminals chat as
 // the article's programs do (and the same for UDP), through the real make targets.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
+import { type Proc, ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
+import { byebye, turn } from "./chat.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
+/** `make TARGET ARGS="..."`, as a user types it. */
+function make(target: string, args: string): Proc {
+  return spawnProgram(`make ${target}`, ["make", "-s", target, `ARGS=${args}`]);
+}
+
 async function makeServer(target: string): Promise<[Proc, number]> {
-  const proc = spawnProgram(`make ${target}`, ["make", "-s", target, "ARGS=--port 0"]);
+  const proc = make(target, "--port 0");
   return [proc, await readPort(proc)];
 }
 
 test("make tcp-server and make tcp-client chat as the article's programs do", async () => {
   const [server, port] = await makeServer("tcp-server");
-  const client = spawnProgram("make tcp-client", [
-    "make",
-    "-s",
-    "tcp-client",
-    `ARGS=--port ${port}`,
-  ]);
-  await client.waitFor("stdout", "宝宝说:");
-  client.write("你好 hello");
-  await server.waitFor("stdout", "高望>>>");
-  server.write("hi baby");
-  await client.waitFor("stdout", "宝宝说:", 2);
-  client.write("byebye");
-  assert.equal(await client.waitExit(), { code: 0, signal: null });
-  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  const client = make("tcp-client", `--port ${port}`);
+  const pair = { kind: "tcp", server, client } as const;
+  await turn(pair, "你好 hello", "hi baby");
+  await byebye(pair);
   assert.is(server.stdout, "来自宝宝的消息: 你好 hello\n高望>>>来自宝宝的消息: byebye\n");
   assert.is(client.stdout, "宝宝说:来自高望的消息: hi baby\n宝宝说:");
   await server.stop("SIGTERM"); // make passes SIGTERM to the script, then ends by it too
@@ -38,17 +36,8 @@ test("make tcp-server and make tcp-client chat as the article's programs do", as
 
 test("make udp-server and make udp-client chat as the article's programs do", async () => {
   const [server, port] = await makeServer("udp-server");
-  const client = spawnProgram("make udp-client", [
-    "make",
-    "-s",
-    "udp-client",
-    `ARGS=--port ${port}`,
-  ]);
-  await client.waitFor("stdout", "客户端说:");
-  client.write("你好 udp");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("hi udp");
-  await client.waitFor("stdout", "客户端说:", 2);
+  const client = make("udp-client", `--port ${port}`);
+  await turn({ kind: "udp", server, client }, "你好 udp", "hi udp");
   assert.is(client.stdout, `客户端说:hi udp ('127.0.0.1', ${port})\n客户端说:`);
   client.endInput();
   assert.equal(await client.waitExit(), { code: 0, signal: null });
@@ -76,6 +65,28 @@ test("make passes a script's failure on: one line from the script, then make's o
   const client = spawnProgram("make tcp-client", ["make", "-s", "tcp-client", "ARGS=--port 9"]);
   assert.equal(await client.waitExit(), { code: 2, signal: null });
   assert.match(client.stderr, /^cannot connect to 127\.0\.0\.1:9: connection refused/);
+});
+
+test("make with no target lists the targets, each with what it does", async () => {
+  const help = spawnProgram("make", ["make", "-s"]);
+  assert.equal(await help.waitExit(), { code: 0, signal: null }, help.transcript());
+  for (const target of ["tcp-server", "tcp-client", "udp-server", "udp-client", "test", "ci"]) {
+    assert.match(help.stdout, new RegExp(`\\n  make ${target} +\\S`), target);
+  }
+  assert.is(help.stderr, "");
+});
+
+test("package.json has a script for every make target that runs something", () => {
+  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8").replaceAll("\\\n", " ");
+  const targets = (/^\.PHONY:(.*)$/m.exec(makefile)?.[1] ?? "").split(/\s+/).filter(Boolean);
+  const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);
+  const setUp = ["help", "deps", "chat", "runtimes"]; // they install or explain, they run nothing
+  assert.ok(targets.length > 15, targets.join(" "));
+  assert.equal(
+    targets.filter((t) => !setUp.includes(t) && !scripts.includes(t)),
+    [],
+    "make targets with no npm script",
+  );
 });
 
 test.run();

@@ -68,7 +68,7 @@ test("room commands: /who, /help, /nick rules, unknown commands, /quit", async (
   await say("/nick 宝宝", "* user2 is now 宝宝\n");
   await say("/dance", /\* error: unknown command \/dance\. /);
   await say("/quit", "* bye\n");
-  await bob.got.until(() => bob.got.closed !== undefined, "bob to be closed", true);
+  await bob.got.waitClosed();
   await alice.got.waitFor("* 宝宝 left\n");
 });
 
@@ -91,7 +91,7 @@ test("past --max-clients a newcomer is told the room is full and closed", async 
   await member(port, "one");
   await member(port, "two");
   const third = await rawTcpClient(port, "third");
-  await third.got.until(() => third.got.closed !== undefined, "third to be closed", true);
+  await third.got.waitClosed();
   assert.is(third.got.text, "* the room is full (2 members): try again later\n");
   await server.waitFor("stderr", /turned away 127\.0\.0\.1:\d+: the room is full \(2 members\)/);
 });
@@ -161,7 +161,7 @@ for (const [signal, code] of [
     const alice = await member(port, "alice");
     assert.equal(await server.stop(signal), { code, signal: null });
     await alice.got.waitFor("* the room is closing\n");
-    await alice.got.until(() => alice.got.closed !== undefined, "alice to be closed", true);
+    await alice.got.waitClosed();
   });
 }
 

@@ -2,6 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { byebye, turn } from "./chat.ts";
 import { rawTcpClient } from "./peers.ts";
 
 test.after.each(reapAll);
@@ -10,18 +11,14 @@ async function tcpPair(serverArgs: string[] = []) {
   const { proc: server, port } = await startServer("tcp/server.ts", serverArgs, "server");
   const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
   await client.waitFor("stdout", "宝宝说:");
-  return { server, client, port };
+  return { kind: "tcp", server, client, port } as const;
 }
 
 test("tcp pair prints the contract's transcript byte for byte", async () => {
-  const { server, client } = await tcpPair();
-  client.write("你好 hello");
-  await server.waitFor("stdout", "高望>>>");
-  server.write("hi baby");
-  await client.waitFor("stdout", "宝宝说:", 2);
-  client.write("byebye");
-  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
-  assert.equal(await client.waitExit(), { code: 0, signal: null });
+  const pair = await tcpPair();
+  const { server, client } = pair;
+  await turn(pair, "你好 hello", "hi baby");
+  await byebye(pair);
   assert.is(server.stdout, "来自宝宝的消息: 你好 hello\n高望>>>来自宝宝的消息: byebye\n");
   assert.is(client.stdout, "宝宝说:来自高望的消息: hi baby\n宝宝说:");
   assert.not.match(client.stderr + server.stderr, /Error| {4}at /);
@@ -50,9 +47,7 @@ test("tcp pair carries Chinese and emoji both ways, and asks again after an empt
   await server.waitFor("stdout", "高望>>>", 2);
   server.write("晚安 🌙 ok");
   await client.waitFor("stdout", "来自高望的消息: 晚安 🌙 ok\n");
-  client.write("byebye");
-  await client.waitExit();
-  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  await byebye({ kind: "tcp", server, client });
   assert.is(server.stdout, "来自宝宝的消息: 早上好 🌅👋🏽\n高望>>>高望>>>来自宝宝的消息: byebye\n");
   assert.is(client.stdout, "宝宝说:宝宝说:来自高望的消息: 晚安 🌙 ok\n宝宝说:");
 });
@@ -99,7 +94,7 @@ test("tcp/server.ts turns away a client beyond the backlog of 3, with a note", a
     "stderr",
     /turned away 127\.0\.0\.1:\d+: 3 clients already wait \(backlog 3\)/,
   );
-  await extra.got.until(() => extra.got.closed !== undefined, "extra to be closed", true);
+  await extra.got.waitClosed();
   assert.is(extra.got.text, "");
 });
 
@@ -127,12 +122,8 @@ test("tcp/server.ts reads at most 1024 bytes per recv: a longer message shows as
 test("tcp/client.ts reads at most 1024 bytes per recv, keeping a cut character whole", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
   const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
-  await client.waitFor("stdout", "宝宝说:");
-  client.write("long please");
-  await server.waitFor("stdout", "高望>>>");
   const long = `${"b".repeat(1023)}好${"c".repeat(10)}`; // 好 is 3 bytes: bytes 1024-1026
-  server.write(long);
-  await client.waitFor("stdout", "宝宝说:", 2);
+  await turn({ kind: "tcp", server, client }, "long please", long);
   assert.is(client.stdout, `宝宝说:来自高望的消息: ${"b".repeat(1023)}\n宝宝说:`);
   client.write("more");
   await client.waitFor("stdout", `来自高望的消息: 好${"c".repeat(10)}\n`);
@@ -142,7 +133,7 @@ test("a received byebye followed by a line ending, as nc sends it, ends the conv
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
   const peer = await rawTcpClient(port);
   peer.sock.write("byebye\r\n");
-  await peer.got.until(() => peer.got.closed !== undefined, "the server to close", true);
+  await peer.got.waitClosed();
   await server.waitFor("stdout", "byebye");
   assert.is(server.stdout, "来自宝宝的消息: byebye\\x0d\n\n");
   assert.not.match(server.stderr, /closed the connection/);

@@ -2,6 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { turn } from "./chat.ts";
 import { rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
@@ -15,10 +16,7 @@ async function udpPair(serverArgs: string[] = [], clientArgs: string[] = []) {
 
 test("udp pair prints the contract's transcript byte for byte", async () => {
   const { server, client, port } = await udpPair();
-  client.write("你好 udp");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("hi udp");
-  await client.waitFor("stdout", "客户端说:", 2);
+  await turn({ kind: "udp", server, client }, "你好 udp", "hi udp");
   assert.match(server.stdout, /^你好 udp \('127\.0\.0\.1', \d+\)\n服务端说;$/);
   assert.is(client.stdout, `客户端说:hi udp ('127.0.0.1', ${port})\n客户端说:`);
   client.endInput();
@@ -28,14 +26,9 @@ test("udp pair prints the contract's transcript byte for byte", async () => {
 
 test("udp pair carries Chinese, emoji and empty datagrams both ways", async () => {
   const { server, client, port } = await udpPair();
-  client.write("");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("");
-  await client.waitFor("stdout", "客户端说:", 2);
-  client.write("早上好 🌅👋🏽");
-  await server.waitFor("stdout", "服务端说;", 2);
-  server.write("晚安 🌙");
-  await client.waitFor("stdout", "客户端说:", 3);
+  const pair = { kind: "udp", server, client } as const;
+  await turn(pair, "", "");
+  await turn(pair, "早上好 🌅👋🏽", "晚安 🌙", 2);
   const from = /\('127\.0\.0\.1', (\d+)\)/.exec(server.stdout)?.[1];
   assert.is(
     server.stdout,
@@ -98,10 +91,7 @@ test("udp/server.ts answers the sender of the datagram it printed; others wait i
 test("udp pair works over IPv6, printing the address as Python's 4-tuple", async () => {
   const { server, client, port } = await udpPair(["--host", "::1"], ["--host", "::1"]);
   assert.match(server.stderr, new RegExp(`listening on \\[::1\\]:${port} \\(udp\\)`));
-  client.write("v6");
-  await server.waitFor("stdout", "服务端说;");
-  server.write("ok");
-  await client.waitFor("stdout", "客户端说:", 2);
+  await turn({ kind: "udp", server, client }, "v6", "ok");
   assert.match(server.stdout, /^v6 \('::1', \d+, 0, 0\)\n/);
   assert.is(client.stdout, `客户端说:ok ('::1', ${port}, 0, 0)\n客户端说:`);
 });
