@@ -6,13 +6,12 @@
  * ```ts
  * import { note, setTrace, trace } from "./stderr.ts";
  * setTrace(true);
- * trace("accept 127.0.0.1:54321"); // stderr: "[trace +12 ms] accept 127.0.0.1:54321"
+ * trace("accept 127.0.0.1:54321"); // stderr: "[trace 08:31:02.123] accept 127.0.0.1:54321 (tcp/server.ts:34)"
  * note("peer 127.0.0.1:54321 closed the connection");
  * ```
  * @module
  */
 
-const started = performance.now();
 let tracing = false;
 let promptOpen = false;
 
@@ -35,7 +34,36 @@ export function note(text: string): void {
   process.stderr.write(`${fresh}${text}\n`);
 }
 
-/** With `--trace`: one socket event on stderr, stamped with the milliseconds since start. */
-export function trace(event: string): void {
-  if (tracing) note(`[trace +${Math.round(performance.now() - started)} ms] ${event}`);
+/**
+ * With `--trace`: one socket event on stderr, stamped with the wall clock (one clock for
+ * every process of the machine, so two scripts' traces interleave truthfully) and, when a
+ * statement of a script caused it, that statement's file and line.
+ */
+export function trace(event: string, at = callSite()): void {
+  if (tracing) note(`[trace ${clock()}] ${event}${at ? ` (${at})` : ""}`);
+}
+
+/**
+ * The script line running now, for a trace that will be written later from a callback
+ * (when the kernel has answered): capture it at the call, pass it to {@linkcode trace}.
+ */
+export function callSite(): string | undefined {
+  return tracing ? scriptLine(new Error().stack ?? "") : undefined;
+}
+
+/** The time of day to the millisecond: `08:31:02.123`. */
+function clock(): string {
+  const now = new Date();
+  const two = (n: number) => String(n).padStart(2, "0");
+  const ms = String(now.getMilliseconds()).padStart(3, "0");
+  return `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${ms}`;
+}
+
+/**
+ * The first frame of a stack that is a line of a script in tcp/ or udp/, as `tcp/client.ts:39`:
+ * the built .js has the same lines as the .ts, so the line is the one a reader opens.
+ */
+export function scriptLine(stack: string): string | undefined {
+  const frame = /\b((?:tcp|udp)\/[\w-]+)\.(?:ts|js):(\d+):\d+/.exec(stack);
+  return frame ? `${frame[1]}.ts:${frame[2]}` : undefined;
 }

@@ -17,19 +17,20 @@ import type { Socket } from "node:net";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
 import { closeOnExit } from "./signals.ts";
-import { trace } from "./stderr.ts";
+import { callSite, trace } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
 
 /** Connect `client` to `ipPort`. */
 export function connect(client: Socket, ipPort: IpPort): Promise<void> {
   const where = hostPort(ipPort.host, ipPort.port);
+  const at = callSite();
   return new Promise((resolve) => {
     const fail = (err: Error) => failWith(err, "connect to", where);
     client.once("error", fail);
     client.connect({ host: ipPort.host, port: ipPort.port }, () => {
       client.off("error", fail);
       closeOnExit(client);
-      trace(`connected ${hostPort(client.localAddress ?? "?", client.localPort)} -> ${where}`);
+      trace(`connected ${hostPort(client.localAddress ?? "?", client.localPort)} -> ${where}`, at);
       resolve();
     });
   });

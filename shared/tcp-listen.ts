@@ -30,7 +30,7 @@ import { hostPort } from "./host-port.ts";
 import { discardInput, keepInput } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
-import { note, trace } from "./stderr.ts";
+import { callSite, note, trace } from "./stderr.ts";
 import { peerName, watch } from "./tcp-recv.ts";
 
 /** Where to listen or connect, like Python's `ip_port` tuple. */
@@ -84,11 +84,12 @@ const backlogs = new WeakMap<Server, number>();
 /** Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. */
 export function listen(server: Server, ipPort: IpPort, backlog: number): Promise<void> {
   backlogs.set(server, backlog);
+  const at = callSite();
   return new Promise((resolve) => {
     server.once("error", (err) => failWith(err, "listen on", hostPort(ipPort.host, ipPort.port)));
     server.listen({ host: ipPort.host, port: ipPort.port, backlog }, () => {
       const { address, port } = server.address() as AddressInfo;
-      trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`);
+      trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`, at);
       announceListening(address, port, "tcp");
       closeOnExit(server);
       resolve();

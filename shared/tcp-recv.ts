@@ -27,6 +27,7 @@ import type { Socket } from "node:net";
 import { hostPort } from "./host-port.ts";
 import { closedNormally } from "./signals.ts";
 import { note, trace } from "./stderr.ts";
+import { kernelState } from "./tcp-state.ts";
 
 /** Stop reading from the kernel while this much waits unread (the kernel buffers the rest). */
 const HIGH_WATER = 64 * 1024;
@@ -53,7 +54,8 @@ class Incoming {
       this.#wakeUp();
     });
     sock.on("end", () => {
-      trace(`FIN from ${this.#peer} (the peer closed its side)`);
+      const state = kernelState(sock);
+      trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, state)}`);
       this.#end("closed");
     });
     sock.on("error", (err: NodeJS.ErrnoException) => {
@@ -121,6 +123,14 @@ class Incoming {
     if (!this.#weClosedFirst) note(`peer ${this.#peer} ${this.#ended} the connection`);
     this.#done.abort();
   }
+}
+
+/** What the peer's FIN means, given whether ours has gone and the kernel's state now. */
+function finOrder(oursSent: boolean, state: string | undefined): string {
+  const now = state ? ` (now ${state})` : "";
+  if (!oursSent) return `the peer closes first: it will send no more${now}`;
+  if (state === "CLOSED") return `read only now: it had come before ours${now}`;
+  return `the peer closes too${now}`;
 }
 
 const incoming = new WeakMap<Socket, Incoming>();

@@ -15,8 +15,9 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { note, trace } from "./stderr.ts";
+import { callSite, note, trace } from "./stderr.ts";
 import { peerName as peer } from "./tcp-recv.ts";
+import { kernelState } from "./tcp-state.ts";
 
 /**
  * The note for an empty line typed at a TCP prompt: it is zero bytes, so nothing would
@@ -36,8 +37,28 @@ export function send(conn: Socket, text: string): void {
   conn.write(bytes);
 }
 
-/** Close our side of `conn` (FIN); the peer reads the end of the stream. */
+/**
+ * Close our side of `conn` (FIN); the peer reads the end of the stream. With `--trace`,
+ * one line once the FIN has really gone (Node sends it after the data still queued), and
+ * the kernel's state of the connection then tells which side closed first.
+ */
 export function close(conn: Socket): void {
-  if (!conn.writableEnded && !conn.destroyed) trace(`FIN to ${peer(conn)} (we close our side)`);
+  if (!conn.writableEnded && !conn.destroyed) {
+    const at = callSite();
+    conn.once("finish", () => trace(`FIN to ${peer(conn)}: ${closingOrder(conn)}`, at));
+  }
   conn.end();
+}
+
+/** Which side closed first, from the kernel's state just after our FIN (Linux; elsewhere unknown). */
+function closingOrder(conn: Socket): string {
+  const state = kernelState(conn);
+  if (state === "FIN-WAIT-1" || state === "FIN-WAIT-2") return `we close first (now ${state})`;
+  if (state === "TIME-WAIT")
+    return "we close first; the peer's FIN followed at once (now TIME-WAIT)";
+  if (state === "CLOSING") return "both sides sent a FIN at once (now CLOSING)";
+  if (state === "LAST-ACK" || state === "CLOSED") {
+    return `we close second: the peer's FIN had come first (now ${state})`;
+  }
+  return "our side is closed";
 }

@@ -26,7 +26,7 @@ import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
-import { note, trace } from "./stderr.ts";
+import { callSite, note, trace } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
 
 interface Inbox {
@@ -52,11 +52,12 @@ export function udpSocket(host: string): Socket {
 
 /** Bind `sock` to `ipPort` and print the ready line on stderr. */
 export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
+  const at = callSite();
   return new Promise((resolve) => {
     sock.once("error", (err) => failWith(err, "bind", hostPort(ipPort.host, ipPort.port)));
     sock.bind(ipPort.port, ipPort.host, () => {
       const { address, port } = sock.address();
-      trace(`bind ${hostPort(address, port)}`);
+      trace(`bind ${hostPort(address, port)}`, at);
       announceListening(address, port, "udp");
       resolve();
     });
@@ -101,11 +102,15 @@ export async function recvfrom(
 export function sendto(sock: Socket, text: string, to: IpPort): Promise<void> {
   const bytes = Buffer.from(text, "utf8");
   const where = hostPort(to.host, to.port);
+  const at = callSite();
   return new Promise((resolve) => {
     sock.send(bytes, to.port, to.host, (err) => {
       if (err) failWith(err, "send to", where);
       const local = sock.address();
-      trace(`sendto ${bytes.length} bytes to ${where} from ${hostPort(local.address, local.port)}`);
+      trace(
+        `sendto ${bytes.length} bytes to ${where} from ${hostPort(local.address, local.port)}`,
+        at,
+      );
       resolve();
     });
   });

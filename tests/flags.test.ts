@@ -1,7 +1,9 @@
 // The command line of the four scripts: --help, bad flags, --trace, the default address.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { ROOT, reapAll, spawnScript, startServer } from "../harness/procs.ts";
 import { byebye, turn } from "./chat.ts";
 
 test.after.each(reapAll);
@@ -59,37 +61,63 @@ test("a server bound beyond loopback says it is reachable from the network", asy
   }
 });
 
-const STAMP = /^\[trace \+\d+ ms\] /;
+const STAMP = /^\[trace (\d\d):(\d\d):(\d\d)\.(\d{3})\] /;
 
-test("--trace shows the TCP socket events on stderr, one stamped line each", async () => {
+/** The trace lines of `text`: the stamp in ms of the day, the event with ADDR for addresses. */
+function traced(text: string): { ms: number; event: string }[] {
+  return text
+    .split("\n")
+    .filter((line) => STAMP.test(line))
+    .map((line) => {
+      const [h, m, s, ms] = (STAMP.exec(line) ?? []).slice(1).map(Number) as number[];
+      const event = line.replace(STAMP, "").replace(/\d+\.\d+\.\d+\.\d+:\d+/g, "ADDR");
+      return { ms: ((h * 60 + m) * 60 + s) * 1000 + ms, event };
+    });
+}
+
+/** The line of `script` whose comment names article line `n`, as the trace names it. */
+function articleLine(script: string, n: string): string {
+  const lines = readFileSync(join(ROOT, script), "utf8").split("\n");
+  return `${script}:${lines.findIndex((l) => l.includes(`// ${n} `)) + 1}`;
+}
+
+test("--trace shows the TCP socket events on stderr, each stamped and tied to its script line", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", ["--trace"], "server");
   const client = spawnScript("tcp/client.ts", ["--port", String(port), "--trace"], "client");
   const pair = { kind: "tcp", server, client } as const;
   await turn(pair, "你好", "hi");
   await byebye(pair);
-  await server.waitFor("stderr", /close 127\.0\.0\.1:\d+\n/);
-  const events = (text: string) =>
-    text
-      .split("\n")
-      .filter((line) => STAMP.test(line))
-      .map((line) => line.replace(STAMP, "").replace(/\d+\.\d+\.\d+\.\d+:\d+/g, "ADDR"));
-  assert.equal(events(server.stderr), [
-    "listen on ADDR, backlog 3",
-    "accept ADDR",
-    "recv 6 bytes from ADDR",
-    "send 2 bytes to ADDR",
-    "recv 6 bytes from ADDR",
-    "FIN to ADDR (we close our side)",
-    "FIN from ADDR (the peer closed its side)",
-    "close ADDR",
+  await server.waitFor("stderr", /\] close ADDR|close 127\.0\.0\.1:\d+\n/);
+  await client.waitFor("stderr", /\] FIN from /);
+  const s = (n: string) => articleLine("tcp/server.ts", n);
+  const c = (n: string) => articleLine("tcp/client.ts", n);
+  const serverEvents = traced(server.stderr).map((t) => t.event);
+  const clientEvents = traced(client.stderr).map((t) => t.event);
+  assert.equal(serverEvents.slice(0, 5), [
+    `listen on ADDR, backlog 3 (${s("9, 11")})`,
+    `accept ADDR (${s("14")})`,
+    `recv 6 bytes from ADDR (${s("17")})`,
+    `send 2 bytes to ADDR (${s("24")})`,
+    `recv 6 bytes from ADDR (${s("17")})`,
   ]);
-  assert.equal(events(client.stderr).slice(0, 4), [
-    "connected ADDR -> ADDR",
-    "send 6 bytes to ADDR",
-    "recv 2 bytes from ADDR",
-    "send 6 bytes to ADDR",
+  assert.equal(clientEvents.slice(0, 4), [
+    `connected ADDR -> ADDR (${c("7")})`,
+    `send 6 bytes to ADDR (${c("12")})`,
+    `recv 2 bytes from ADDR (${c("18")})`,
+    `send 6 bytes to ADDR (${c("12")})`,
   ]);
-  assert.ok(events(client.stderr).includes("FIN to ADDR (we close our side)"));
+  // Which side's FIN went first is a race here; the trace must tell it the same way on both sides.
+  const finTo = (events: string[]) => events.find((e) => e.startsWith("FIN to ")) ?? "";
+  const serverFirst = /: we close first/.test(finTo(serverEvents));
+  const [first, second] = serverFirst ? [serverEvents, clientEvents] : [clientEvents, serverEvents];
+  assert.match(finTo(first), /: we close first.*\(now (FIN-WAIT-[12]|TIME-WAIT)\)/);
+  assert.match(finTo(second), /: we close second: the peer's FIN had come first/);
+  assert.match(finTo(serverEvents), new RegExp(`\\(${s("26").replace(".", "\\.")}\\)$`));
+  assert.match(finTo(clientEvents), new RegExp(`\\(${c("23").replace(".", "\\.")}\\)$`));
+  // one clock for both processes: what the client sent, the server received no earlier
+  const at = (text: string, event: RegExp) =>
+    traced(text).find((t) => event.test(t.event))?.ms ?? 0;
+  assert.ok(at(client.stderr, /^send 6/) <= at(server.stderr, /^recv 6/), "send before recv");
 });
 
 test("--trace shows each UDP datagram in and out with its size and address", async () => {
@@ -97,14 +125,27 @@ test("--trace shows each UDP datagram in and out with its size and address", asy
   const client = spawnScript("udp/client.ts", ["--port", String(port), "--trace"], "client");
   await turn({ kind: "udp", server, client }, "你好", "hi");
   // stderr is its own pipe: what it shows may arrive after the other side's stdout
-  await server.waitFor("stderr", /\] bind 127\.0\.0\.1:\d+\n/);
+  const ADDR = "127\\.0\\.0\\.1:\\d+";
+  const line = (script: string, n: string) => `\\(${articleLine(script, n).replace(".", "\\.")}\\)`;
+  const s = (n: string) => line("udp/server.ts", n);
+  const c = (n: string) => line("udp/client.ts", n);
+  await server.waitFor("stderr", new RegExp(`\\] bind ${ADDR} ${s("7")}\n`));
   await server.waitFor(
     "stderr",
-    /\] datagram in: 6 bytes from 127\.0\.0\.1:\d+\n.*\] recvfrom 6 bytes/s,
+    new RegExp(
+      `\\] datagram in: 6 bytes from ${ADDR}\n.*\\] recvfrom 6 bytes from ${ADDR} ${s("10")}`,
+    ),
   );
-  await server.waitFor("stderr", /\] sendto 2 bytes to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+\n/);
-  await client.waitFor("stderr", /\] sendto 6 bytes to 127\.0\.0\.1:\d+ from 0\.0\.0\.0:\d+\n/);
-  await client.waitFor("stderr", /\] datagram in: 2 bytes from 127\.0\.0\.1:\d+\n/);
+  await server.waitFor(
+    "stderr",
+    new RegExp(`\\] sendto 2 bytes to ${ADDR} from ${ADDR} ${s("17")}\n`),
+  );
+  await client.waitFor(
+    "stderr",
+    new RegExp(`\\] sendto 6 bytes to ${ADDR} from 0\\.0\\.0\\.0:\\d+ ${c("10")}\n`),
+  );
+  await client.waitFor("stderr", new RegExp(`\\] datagram in: 2 bytes from ${ADDR}\n`));
+  await client.waitFor("stderr", new RegExp(`\\] recvfrom 2 bytes from ${ADDR} ${c("12")}\n`));
 });
 
 test.run();

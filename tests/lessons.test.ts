@@ -30,8 +30,8 @@ test("make demo plays the TCP conversation, both sides labelled, with their trac
     "server │ 来自宝宝的消息: byebye",
   ];
   assert.equal(inOrder(demo.stdout, order), order);
-  assert.match(demo.stdout, /server ┆ \[trace \+\d+ ms\] accept 127\.0\.0\.1:\d+/);
-  assert.match(demo.stdout, /client ┆ \[trace \+\d+ ms\] FIN to 127\.0\.0\.1:\d+/);
+  assert.match(demo.stdout, /server ┆ \[trace [\d:.]+\] accept 127\.0\.0\.1:\d+/);
+  assert.match(demo.stdout, /client ┆ \[trace [\d:.]+\] FIN to 127\.0\.0\.1:\d+/);
 });
 
 test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
@@ -44,7 +44,7 @@ test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
     "client │ hi udp ('127.0.0.1', ",
   ];
   assert.equal(inOrder(demo.stdout, order), order);
-  assert.match(demo.stdout, /server ┆ \[trace \+\d+ ms\] datagram in: 10 bytes from/);
+  assert.match(demo.stdout, /server ┆ \[trace [\d:.]+\] datagram in: 10 bytes from/);
 });
 
 test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", async () => {
