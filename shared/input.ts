@@ -28,7 +28,11 @@
  * ```
  * @module
  */
+import { flush } from "./print.ts";
 import { note, setPromptOpen } from "./stderr.ts";
+
+/** Decode a chunk that may end inside a character: the rest comes with the next one. */
+const STREAM = { stream: true } as const;
 
 /** The lines of stdin, read as they come. */
 class Lines {
@@ -44,7 +48,7 @@ class Lines {
 
   constructor() {
     const stdin = process.stdin;
-    stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, { stream: true })));
+    stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, STREAM)));
     stdin.on("end", () => this.#end());
     stdin.on("error", () => this.#end()); // stdin that cannot be read has ended
     this.#hold(false);
@@ -161,7 +165,7 @@ export async function input(prompt: string, options: InputOptions = {}): Promise
   const reader = stdinLines();
   for (;;) {
     if (options.signal?.aborted) return null;
-    process.stdout.write(prompt);
+    flush(prompt); // what was printed just before, and the prompt, in one write
     setPromptOpen(true);
     const line = await reader.next(options.signal);
     setPromptOpen(false);

@@ -2,6 +2,11 @@
  * Python's `print(a, b)`: the parts joined by one space, then a newline, on stdout.
  * Objects print through their `toString()`, so an {@linkcode Address} prints as a tuple.
  *
+ * Like Python's buffered stdout, what is printed waits for the end of the current turn
+ * of the script (or for the next prompt, or a note on stderr) and then goes out in one
+ * write: the message and the prompt that follows it reach the terminal, or a pipe's
+ * reader, together. The bytes are the same; there are fewer of them in flight.
+ *
  * @example
  * ```ts
  * import { print } from "./print.ts";
@@ -9,6 +14,16 @@
  * ```
  * @module
  */
+let pending = "";
+
 export function print(...parts: unknown[]): void {
-  process.stdout.write(`${parts.map(String).join(" ")}\n`);
+  if (pending === "") queueMicrotask(flush);
+  pending += `${parts.map(String).join(" ")}\n`;
+}
+
+/** Write what `print` holds, then `more` (a prompt), in one write. */
+export function flush(more = ""): void {
+  const text = pending + more;
+  pending = "";
+  if (text !== "") process.stdout.write(text);
 }

@@ -12,12 +12,19 @@
  * @module
  */
 
-let tracing = false;
+import { flush } from "./print.ts";
+
+let tracingOn = false;
 let promptOpen = false;
 
 /** Turn `--trace` output on or off. @default off */
 export function setTrace(on: boolean): void {
-  tracing = on;
+  tracingOn = on;
+}
+
+/** Whether `--trace` is on: check it before computing what only a trace would show. */
+export function tracing(): boolean {
+  return tracingOn;
 }
 
 /**
@@ -30,6 +37,7 @@ export function setPromptOpen(open: boolean): void {
 
 /** Write one line on stderr, on a fresh line when a prompt is open on the same terminal. */
 export function note(text: string): void {
+  flush(); // what stdout holds goes first, so a terminal shows both in order
   const fresh = promptOpen && process.stdout.isTTY && process.stderr.isTTY ? "\n" : "";
   process.stderr.write(`${fresh}${text}\n`);
 }
@@ -40,7 +48,7 @@ export function note(text: string): void {
  * statement of a script caused it, that statement's file and line.
  */
 export function trace(event: string, at = callSite()): void {
-  if (tracing) note(`[trace ${clock()}] ${event}${at ? ` (${at})` : ""}`);
+  if (tracingOn) note(`[trace ${clock()}] ${event}${at ? ` (${at})` : ""}`);
 }
 
 /**
@@ -48,7 +56,7 @@ export function trace(event: string, at = callSite()): void {
  * (when the kernel has answered): capture it at the call, pass it to {@linkcode trace}.
  */
 export function callSite(): string | undefined {
-  return tracing ? scriptLine(new Error().stack ?? "") : undefined;
+  return tracingOn ? scriptLine(new Error().stack ?? "") : undefined;
 }
 
 /** The time of day to the millisecond: `08:31:02.123`. */

@@ -26,8 +26,11 @@
 import type { Socket } from "node:net";
 import { hostPort } from "./host-port.ts";
 import { closedNormally } from "./signals.ts";
-import { note, trace } from "./stderr.ts";
+import { note, trace, tracing } from "./stderr.ts";
 import { kernelState } from "./tcp-state.ts";
+
+/** Decode a chunk that may end inside a character: the rest comes with the next one. */
+const STREAM = { stream: true } as const;
 
 /** Stop reading from the kernel while this much waits unread (the kernel buffers the rest). */
 const HIGH_WATER = 64 * 1024;
@@ -50,12 +53,11 @@ class Incoming {
     sock.on("data", (chunk: Buffer) => {
       this.#chunks.push(chunk);
       this.#size += chunk.length;
-      if (this.#size > HIGH_WATER) sock.pause();
+      if (this.#size > HIGH_WATER) sock.pause(); // the kernel holds the rest, as for Python
       this.#wakeUp();
     });
     sock.on("end", () => {
-      const state = kernelState(sock);
-      trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, state)}`);
+      if (tracing()) trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, kernelState(sock))}`);
       this.#end("closed");
     });
     sock.on("error", (err: NodeJS.ErrnoException) => {
@@ -84,7 +86,7 @@ class Incoming {
         const tail = this.#decoder.decode(); // a character cut off by the close: U+FFFD
         return tail === "" ? null : tail;
       }
-      const text = this.#decoder.decode(bytes, { stream: true });
+      const text = this.#decoder.decode(bytes, STREAM);
       if (text !== "") return text;
     }
   }
@@ -95,12 +97,12 @@ class Incoming {
         this.#wake = resolve;
       });
     }
-    const all = Buffer.concat(this.#chunks);
+    const all = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
     const bytes = all.subarray(0, bufsize);
     this.#chunks = all.length > bufsize ? [all.subarray(bufsize)] : [];
     this.#size = all.length - bytes.length;
-    if (this.#size <= HIGH_WATER && !this.#ended) this.#sock.resume();
-    if (bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`);
+    if (this.#sock.isPaused() && this.#size <= HIGH_WATER && !this.#ended) this.#sock.resume();
+    if (tracing() && bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`);
     this.#checkDone();
     return bytes;
   }

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { callSite, note, trace } from "./stderr.ts";
+import { callSite, note, trace, tracing } from "./stderr.ts";
 import { peerName as peer } from "./tcp-recv.ts";
 import { kernelState } from "./tcp-state.ts";
 
@@ -26,15 +26,14 @@ import { kernelState } from "./tcp-state.ts";
 export const NOTHING_TO_SEND =
   "(an empty line is zero bytes: TCP would send nothing. Type a message.)";
 
-/** Send `text` as UTF-8 bytes on `conn`. */
+/** Send `text` as UTF-8 bytes on `conn` (Node encodes it on the way to the kernel). */
 export function send(conn: Socket, text: string): void {
-  const bytes = Buffer.from(text, "utf8");
   if (conn.writableEnded || conn.destroyed) {
     note(`(not sent: peer ${peer(conn)} has left)`);
     return;
   }
-  trace(`send ${bytes.length} bytes to ${peer(conn)}`);
-  conn.write(bytes);
+  if (tracing()) trace(`send ${Buffer.byteLength(text)} bytes to ${peer(conn)}`);
+  conn.write(text, "utf8");
 }
 
 /**
@@ -43,7 +42,7 @@ export function send(conn: Socket, text: string): void {
  * the kernel's state of the connection then tells which side closed first.
  */
 export function close(conn: Socket): void {
-  if (!conn.writableEnded && !conn.destroyed) {
+  if (tracing() && !conn.writableEnded && !conn.destroyed) {
     const at = callSite();
     conn.once("finish", () => trace(`FIN to ${peer(conn)}: ${closingOrder(conn)}`, at));
   }
