@@ -53,7 +53,12 @@ export function mirrorPair(kind: "tcp" | "udp"): Pair {
  * udp_server.py, udp_client.py, copied into `scratch` with their fixed port (8001, 8002)
  * replaced by the one the run uses: nothing else is changed.
  */
-export function pythonPair(kind: "tcp" | "udp", dir: string, scratch: string, python: string): Pair {
+export function pythonPair(
+  kind: "tcp" | "udp",
+  dir: string,
+  scratch: string,
+  python: string,
+): Pair {
   const fixed = kind === "tcp" ? "8001" : "8002";
   const copy = (role: string, port: number) => {
     const file = `${kind}_${role}_${port}.py`;
@@ -102,7 +107,8 @@ class PromptCounter {
   /** Resolve once `n` prompts have been printed; fail if the process ends first. */
   async reach(n: number): Promise<void> {
     while (this.count < n) {
-      if (this.#exited) throw new Error(`${this.#child.spawnargs.join(" ")} exited before prompt ${n}`);
+      if (this.#exited)
+        throw new Error(`${this.#child.spawnargs.join(" ")} exited before prompt ${n}`);
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });

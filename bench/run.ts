@@ -1,6 +1,7 @@
 // tcp-udp-chat: the benchmarks, measured side by side in one run, written to docs/benchmarks.md.
 // Run:  make bench                    (about 2 minutes; bounded in count and time, loopback only)
 //       make bench ARGS="--quick --out /tmp/b.md"   (a smoke run with tiny counts, for tests)
+//       make bench ARGS="--python DIR"   (DIR: the article's four programs, as you typed them in)
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -10,29 +11,24 @@ import { ROOT } from "../harness/procs.ts";
 import { availableRuntimes } from "../harness/runtimes.ts";
 import { haveTool } from "../harness/tools.ts";
 import { type ChatServer, type FanoutResult, fanout, NCAT, ROOM } from "./fanout.ts";
-import { mirrorRoundTrip, tcpFloor, udpFloor } from "./roundtrip.ts";
-import { measureStart } from "./start.ts";
+import { mirrorsReport } from "./mirrors.ts";
 import { type Summary, show, summary } from "./stats.ts";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    python: { type: "string" },
+  },
 });
 const quick = values.quick === true;
 const out = values.out ?? join(ROOT, "docs/benchmarks.md");
-const RUNS = quick ? 1 : 5; // start and round trip
 const FANOUT_RUNS = quick ? 1 : 3;
-const EXCHANGES = quick ? 20 : 1000;
 const SIZES = quick ? [3, 5] : [10, 100, 500];
 const LOAD = { pace: 1, seconds: quick ? 0.25 : 4 }; // each client: one line a second
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const began = Date.now();
-
-async function repeat(times: number, measure: () => Promise<number>): Promise<Summary> {
-  const values: number[] = [];
-  for (let i = 0; i < times; i++) values.push(await measure());
-  return summary(values);
-}
 
 /** The first line a program prints about itself (ncat prints it on stderr). */
 function version(command: string[]): string {
@@ -40,18 +36,8 @@ function version(command: string[]): string {
   return `${run.stdout ?? ""}${run.stderr ?? ""}`.trim().split("\n")[0] || "not installed";
 }
 
-// 1. Start to ready, per runtime.
-log("start to ready");
-const starts = await measureStart(quick ? 1 : 7, quick ? 1 : undefined);
-
-// 2. Mirror round trip, beside the floor.
-log(`round trips: ${EXCHANGES} exchanges × ${RUNS} runs`);
-const trips = {
-  tcp: await repeat(RUNS, () => mirrorRoundTrip("tcp", EXCHANGES)),
-  udp: await repeat(RUNS, () => mirrorRoundTrip("udp", EXCHANGES)),
-  tcpFloor: await repeat(RUNS, () => tcpFloor(EXCHANGES)),
-  udpFloor: await repeat(RUNS, () => udpFloor(EXCHANGES)),
-};
+// 1 and 2. The mirrors beside the article's Python programs: start, and one exchange.
+const mirrors = await mirrorsReport({ quick, python: values.python, log });
 
 // 3. Room fan-out, beside ncat --chat when installed.
 const servers: ChatServer[] = haveTool("ncat") ? [ROOM, NCAT] : [ROOM];
@@ -127,27 +113,7 @@ the median over its runs, with the minimum and maximum in brackets. Loopback onl
 | runtimes | ${runtimes} (tsx ${tsx}) |
 | ncat | ${haveTool("ncat") ? version(["ncat", "--version"]) : "not installed"} |
 
-## Start to ready
-
-Milliseconds from spawn to the \`listening on\` line (servers) or the first prompt
-(client), ${quick ? 1 : 7} runs each. The floor is the runtime starting an empty program.
-
-| runtime | what | ms |
-|---|---|---|
-${starts.map((s) => `| ${s.runtime} | ${s.what} | ${show(s.ms)} |`).join("\n")}
-
-## Mirror round trip
-
-One exchange: a line typed into the client's stdin appears on the server's stdout, the
-answer typed into the server's stdin appears on the client's stdout. ${EXCHANGES} exchanges
-per run, ${RUNS} runs, Node + tsx. The floor is the same exchange between two bare sockets
-in one process: no stdin, no stdout, no second process.
-
-| pair | µs per exchange | floor, µs | ratio to the floor |
-|---|---|---|---|
-| TCP (tcp/server.ts + tcp/client.ts) | ${show(trips.tcp, 0)} | ${show(trips.tcpFloor)} | ${ratio(trips.tcp.median, trips.tcpFloor.median)} |
-| UDP (udp/server.ts + udp/client.ts) | ${show(trips.udp, 0)} | ${show(trips.udpFloor)} | ${ratio(trips.udp.median, trips.udpFloor.median)} |
-
+${mirrors}
 ## Room fan-out
 
 Each client sends one line a second for ${LOAD.seconds} s (spread evenly over the second),

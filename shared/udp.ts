@@ -26,7 +26,7 @@ import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
-import { callSite, note, trace } from "./stderr.ts";
+import { callSite, note, trace, tracing } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
 
 interface Inbox {
@@ -36,13 +36,17 @@ interface Inbox {
 
 const inboxes = new WeakMap<Socket, Inbox>();
 
+/** Decodes one whole datagram at a time: bytes that are not UTF-8 become U+FFFD. */
+const UTF8 = new TextDecoder("utf-8");
+
 /** A UDP socket for talking to or listening on `host` (IPv6 when the host is an IPv6 address). */
 export function udpSocket(host: string): Socket {
   const sock = createSocket(isIPv6(host) ? "udp6" : "udp4");
   const inbox: Inbox = { datagrams: [] };
   inboxes.set(sock, inbox);
   sock.on("message", (msg, rinfo) => {
-    trace(`datagram in: ${msg.length} bytes from ${hostPort(rinfo.address, rinfo.port)}`);
+    if (tracing())
+      trace(`datagram in: ${msg.length} bytes from ${hostPort(rinfo.address, rinfo.port)}`);
     inbox.datagrams.push([msg, rinfo]);
     inbox.wake?.();
   });
@@ -94,8 +98,8 @@ export async function recvfrom(
         `the last ${msg.length - bufsize} bytes are lost, as with recvfrom(${bufsize})`,
     );
   }
-  trace(`recvfrom ${Math.min(msg.length, bufsize)} bytes from ${from.hostPort}`);
-  return [new TextDecoder("utf-8").decode(msg.subarray(0, bufsize)), from];
+  if (tracing()) trace(`recvfrom ${Math.min(msg.length, bufsize)} bytes from ${from.hostPort}`);
+  return [UTF8.decode(msg.subarray(0, bufsize)), from];
 }
 
 /** Send `text` as one UTF-8 datagram to `to`. */
@@ -106,11 +110,13 @@ export function sendto(sock: Socket, text: string, to: IpPort): Promise<void> {
   return new Promise((resolve) => {
     sock.send(bytes, to.port, to.host, (err) => {
       if (err) failWith(err, "send to", where);
-      const local = sock.address();
-      trace(
-        `sendto ${bytes.length} bytes to ${where} from ${hostPort(local.address, local.port)}`,
-        at,
-      );
+      if (tracing()) {
+        const local = sock.address();
+        trace(
+          `sendto ${bytes.length} bytes to ${where} from ${hostPort(local.address, local.port)}`,
+          at,
+        );
+      }
       resolve();
     });
   });

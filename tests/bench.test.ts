@@ -18,14 +18,17 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   // about 2 s of work unloaded; a minute is far beyond what a loaded machine adds
   assert.equal(await bench.waitExit(60_000), { code: 0, signal: null }, bench.transcript());
   const report = readFileSync(out, "utf8");
-  for (const heading of ["## Start to ready", "## Mirror round trip", "## Room fan-out"]) {
+  for (const heading of [
+    "## Start to ready",
+    "## Mirror exchange, TCP",
+    "## Mirror exchange, UDP",
+    "## Room fan-out",
+  ]) {
     assert.ok(report.includes(heading), heading);
   }
-  assert.match(
-    report,
-    /\| Node [\d.]+, built \.js \(make.s way\) \| tcp\/client\.ts to first prompt \| [\d.]+ \(/,
-  );
-  assert.match(report, /\| TCP \(tcp\/server\.ts \+ tcp\/client\.ts\) \| \d+ \(/);
+  assert.match(report, /\| Node [\d.]+: make tcp-server \| [\d.]+ \(/);
+  assert.match(report, /\| tcp\/server\.ts \+ tcp\/client\.ts \| \d+ \(/);
+  assert.match(bench.stderr, /the article's Python programs not given/);
   assert.is((report.match(/```mermaid\nxychart-beta\n/g) ?? []).length, 3);
   assert.is(report.includes("| 5 | ncat --chat |"), haveTool("ncat"));
 });

@@ -1,0 +1,229 @@
+/**
+ * The mirrors measured against the article's own programs, side by side in one run:
+ * how long `make tcp-server` takes to listen, and how long one exchange of the chat takes
+ * (bench/exchange.ts). Every variant runs once per round, rounds interleaved, so a ratio
+ * is taken within a round and drift of a busy machine falls on both sides alike; figures
+ * are the median over rounds with min-max.
+ *
+ * The anchor is the article's Python, given as `--python DIR` (the four programs typed by
+ * the user as tcp_server.py, tcp_client.py, udp_server.py, udp_client.py: the project
+ * never copies the article's code) and run by the interpreter itself, not a version
+ * manager's shim that would make it look slower. Without it those rows are left out.
+ *
+ * @example
+ * ```ts
+ * const markdown = await mirrorsReport({ quick: false, python: "/home/me/article" });
+ * ```
+ * @module
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, isBound } from "../harness/ports.ts";
+import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
+import { availableRuntimes, nodeRuntime } from "../harness/runtimes.ts";
+import { exchange, mirrorPair, type Pair, pythonPair } from "./exchange.ts";
+import { tcpFloor, udpFloor } from "./floor.ts";
+import { type Summary, show, summary } from "./stats.ts";
+
+export interface MirrorBenchOptions {
+  quick: boolean;
+  /** A folder with the article's four programs, typed in by the user. */
+  python?: string;
+  log: (text: string) => void;
+}
+
+/** The interpreter behind `python3` (through any shim), or undefined without Python. */
+export function realPython(): string | undefined {
+  const run = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], {
+    encoding: "utf8",
+  });
+  return run.status === 0 ? run.stdout.trim() || undefined : undefined;
+}
+
+/** Milliseconds from spawn until the kernel shows `port` bound; the process is then ended. */
+async function timeToBound(command: string[], port: number, kind: "tcp" | "udp"): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(command[0] as string, command.slice(1), {
+    cwd: ROOT,
+    stdio: ["pipe", "ignore", "ignore"],
+    env: { ...process.env, NODE_V8_COVERAGE: undefined, MAKEFLAGS: "", MAKELEVEL: "" },
+    detached: true,
+  });
+  const deadline = t0 + 30_000;
+  while (!isBound(port, kind)) {
+    if (performance.now() > deadline || child.exitCode !== null) {
+      throw new Error(`${command.join(" ")} did not bind port ${port}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  const ms = performance.now() - t0;
+  const exited = once(child, "exit");
+  process.kill(-(child.pid as number), "SIGKILL"); // the group: make and its script
+  await exited;
+  return ms;
+}
+
+interface Variant {
+  name: string;
+  command: (port: number) => string[];
+}
+
+/** The start-up variants: the user's command first, then the other runtimes. */
+function startVariants(python: string | undefined, dir: string | undefined, scratch: string) {
+  const variants: Variant[] = [];
+  if (python && dir) {
+    const pair = pythonPair("tcp", dir, scratch, python);
+    variants.push({
+      name: `Python ${pythonVersion(python)}: python3 tcp_server.py`,
+      command: pair.server,
+    });
+  }
+  const makeWith = (node: string, label: string): Variant => ({
+    name: `${label}: make tcp-server`,
+    command: (port) => ["make", "-s", "tcp-server", `NODE=${node}`, `ARGS=--port ${port}`],
+  });
+  variants.push(makeWith(process.execPath, `Node ${process.versions.node}`));
+  const node24 = nodeRuntime("node24");
+  if (node24) variants.push(makeWith(node24, "Node 24"));
+  for (const rt of availableRuntimes()) {
+    variants.push({
+      name: rt.name,
+      command: (port) => [...rt.command("tcp/server.ts"), "--port", String(port)],
+    });
+  }
+  return variants;
+}
+
+function pythonVersion(python: string): string {
+  return spawnSync(python, ["-c", "import platform; print(platform.python_version())"], {
+    encoding: "utf8",
+  }).stdout.trim();
+}
+
+/** Run `measure` for every variant, round after round; each variant's values and its ratios to the first. */
+async function interleaved<V extends { name: string }>(
+  variants: V[],
+  rounds: number,
+  measure: (v: V) => Promise<number>,
+): Promise<{ name: string; value: Summary; ratio: Summary | undefined }[]> {
+  const values = variants.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, v] of variants.entries()) values[i]?.push(await measure(v));
+  }
+  return variants.map((v, i) => ({
+    name: v.name,
+    value: summary(values[i] as number[]),
+    ratio:
+      i === 0
+        ? undefined
+        : summary(
+            (values[i] as number[]).map((x, r) => x / ((values[0] as number[])[r] as number)),
+          ),
+  }));
+}
+
+/** The Markdown of the start and exchange sections. */
+export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
+  const python = o.python && existsSync(join(o.python, "tcp_server.py")) ? realPython() : undefined;
+  if (o.python && !python)
+    o.log(`no Python or no tcp_server.py in ${o.python}: the Python rows are left out`);
+  if (!o.python)
+    o.log(
+      'the article\'s Python programs not given (ARGS="--python DIR"): their rows are left out',
+    );
+  const scratch = tempDir("tcp-udp-chat-bench-");
+  const anchored = python !== undefined;
+  try {
+    const rounds = o.quick ? 1 : 9;
+    o.log(`start to listening: ${rounds} rounds`);
+    spawnSync("make", ["-s", "chat"], { cwd: ROOT, stdio: "ignore" }); // the build is fresh: no row pays for it
+    const starts = await interleaved(
+      startVariants(python, o.python, scratch),
+      rounds,
+      async (v) => {
+        const port = await freePort();
+        return timeToBound(v.command(port), port, "tcp");
+      },
+    );
+    const exchanges = o.quick ? 20 : 1000;
+    const exRounds = o.quick ? 1 : 7;
+    const sections: string[] = [startTable(starts, rounds, anchored)];
+    for (const kind of ["tcp", "udp"] as const) {
+      o.log(`${kind} exchange: ${exchanges} exchanges × ${exRounds} rounds`);
+      const pairs: Pair[] = [];
+      if (python && o.python) pairs.push(pythonPair(kind, o.python, scratch, python));
+      pairs.push(mirrorPair(kind));
+      const cpu = new Map<string, number[]>();
+      const rows = await interleaved(pairs, exRounds, async (pair) => {
+        const r = await exchange(pair, exchanges);
+        cpu.set(pair.name, [
+          ...(cpu.get(pair.name) ?? []),
+          r.cpuUsPerExchange,
+          r.driverCpuUsPerExchange,
+        ]);
+        return r.usPerExchange;
+      });
+      const floors: number[] = [];
+      for (let r = 0; r < exRounds; r++) floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
+      const floor = summary(floors);
+      sections.push(exchangeTable(kind, rows, cpu, floor, anchored));
+    }
+    return sections.join("\n");
+  } finally {
+    await reapAll();
+  }
+}
+
+function startTable(
+  rows: { name: string; value: Summary; ratio: Summary | undefined }[],
+  rounds: number,
+  anchored: boolean,
+): string {
+  const head = anchored
+    ? "| command | ms to listening | ÷ Python |\n|---|---|---|"
+    : "| command | ms to listening |\n|---|---|";
+  const lines = rows.map((r) =>
+    anchored
+      ? `| ${r.name} | ${show(r.value)} | ${r.ratio ? show(r.ratio, 2) : "1 (the anchor)"} |`
+      : `| ${r.name} | ${show(r.value)} |`,
+  );
+  return `## Start to ready
+
+Milliseconds from starting a TCP server to the kernel showing its port bound (read from
+/proc/net/tcp every millisecond, the same way for every row), ${rounds} rounds, interleaved.
+\`make tcp-server\` includes make itself and the check that the build is up to date.
+
+${head}
+${lines.join("\n")}
+`;
+}
+
+function exchangeTable(
+  kind: "tcp" | "udp",
+  rows: { name: string; value: Summary; ratio: Summary | undefined }[],
+  cpu: Map<string, number[]>,
+  floor: Summary,
+  anchored: boolean,
+): string {
+  const perRow = (name: string, pick: number) =>
+    summary((cpu.get(name) ?? []).filter((_, i) => i % 2 === pick));
+  const lines = rows.map(
+    (r) =>
+      `| ${r.name} | ${show(r.value, 0)} | ${anchored ? (r.ratio ? show(r.ratio, 2) : "1 (the anchor)") : "n/a"} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} |`,
+  );
+  return `## Mirror exchange, ${kind.toUpperCase()}
+
+One exchange: a line written to the client's stdin, the server showing its prompt, a line
+written to the server's stdin, the client showing its next prompt. The same driver runs
+every pair (it counts prompts in the bytes as they come), rounds interleaved. CPU is
+both programs' together, per exchange; the driver's own CPU is beside it, to show the
+driver is not what limits the pace. Floor: the same exchange between two bare sockets in
+one process, ${show(floor)} µs.
+
+| pair | µs per exchange | ÷ Python | CPU µs per exchange | driver CPU µs |
+|---|---|---|---|---|
+${lines.join("\n")}
+`;
+}
