@@ -166,7 +166,8 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
         return r.usPerExchange;
       });
       const floors: number[] = [];
-      for (let r = 0; r < exRounds; r++) floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
+      for (let r = 0; r < exRounds; r++)
+        floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
       const floor = summary(floors);
       sections.push(exchangeTable(kind, rows, cpu, floor, anchored));
     }

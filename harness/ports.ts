@@ -16,25 +16,13 @@
  * @module
  */
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { socketTable } from "../shared/socket-table.ts";
 
 /** Whether a TCP socket listens, or a UDP socket is bound, on `port` (Linux: /proc/net). */
 export function isBound(port: number, kind: "tcp" | "udp"): boolean {
-  const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const wanted = kind === "tcp" ? "0A" : "07"; // LISTEN; an unconnected UDP socket shows CLOSE
-  return [`/proc/net/${kind}`, `/proc/net/${kind}6`].some((file) => {
-    let table = "";
-    try {
-      table = readFileSync(file, "latin1");
-    } catch {
-      return false;
-    }
-    return table.split("\n").some((row) => {
-      const [, from = "", , state] = row.trim().split(/\s+/);
-      return from.endsWith(local) && state === wanted;
-    });
-  });
+  const waiting = kind === "tcp" ? "LISTEN" : "CLOSED"; // an unconnected UDP socket shows CLOSE
+  return (socketTable(kind) ?? []).some((s) => s.localPort === port && s.state === waiting);
 }
 
 export async function freePort(): Promise<number> {

@@ -8,6 +8,8 @@
  * pasted block, a pipe) are each kept for a later call, never lost: what is typed ahead
  * waits, as it does in Python's buffered stdin. While no prompt is open stdin does not
  * keep the process alive (it is unref'd), so a script ends when its conversation does.
+ * On a terminal the lines come from the line editor of terminal.ts, which keeps the
+ * prompt and the typing on screen below whatever else is printed.
  *
  * Options:
  * - `signal`: an {@linkcode AbortSignal} that ends the wait: when the peer leaves while
@@ -30,6 +32,7 @@
  */
 import { flush } from "./print.ts";
 import { note, setPromptOpen } from "./stderr.ts";
+import { Terminal } from "./terminal.ts";
 
 /** Decode a chunk that may end inside a character: the rest comes with the next one. */
 const STREAM = { stream: true } as const;
@@ -46,11 +49,18 @@ class Lines {
   /** While set, lines are dropped as they arrive, with this reason in a note. */
   discarding: string | undefined;
 
-  constructor() {
-    const stdin = process.stdin;
-    stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, STREAM)));
-    stdin.on("end", () => this.#end());
-    stdin.on("error", () => this.#end()); // stdin that cannot be read has ended
+  constructor(terminal: Terminal | undefined) {
+    if (terminal) {
+      terminal.listen(
+        (line) => this.#push(line),
+        () => this.#end(),
+      );
+    } else {
+      const stdin = process.stdin;
+      stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, STREAM)));
+      stdin.on("end", () => this.#end());
+      stdin.on("error", () => this.#end()); // stdin that cannot be read has ended
+    }
     this.#hold(false);
   }
 
@@ -77,7 +87,9 @@ class Lines {
       this.endSeen = true;
       return null;
     }
-    this.#dropNext = true; // the line being typed was meant for the peer who left
+    // In a pipe, or with the terminal's own line discipline, the line being typed was meant
+    // for the peer who left: it is dropped when it comes. (The line editor hands it over now.)
+    this.#dropNext = Terminal.started() === undefined;
     return undefined;
   }
 
@@ -90,7 +102,6 @@ class Lines {
     const parts = (this.#partial + text).split("\n");
     this.#partial = parts.pop() as string;
     for (const line of parts) this.#push(line.endsWith("\r") ? line.slice(0, -1) : line);
-    this.#wake?.();
   }
 
   #end(): void {
@@ -109,6 +120,7 @@ class Lines {
       note(`(not sent: ${this.discarding})`);
     } else {
       this.#queue.push(line);
+      this.#wake?.();
     }
   }
 
@@ -125,7 +137,7 @@ class Lines {
 
 let lines: Lines | undefined;
 const stdinLines = () => {
-  lines ??= new Lines();
+  lines ??= new Lines(Terminal.here());
   return lines;
 };
 
@@ -163,12 +175,22 @@ export interface InputOptions {
 /** Wait for one line of stdin after writing `prompt`; `null` at end of input or on abort. */
 export async function input(prompt: string, options: InputOptions = {}): Promise<string | null> {
   const reader = stdinLines();
+  const terminal = Terminal.started();
   for (;;) {
     if (options.signal?.aborted) return null;
-    flush(prompt); // what was printed just before, and the prompt, in one write
+    if (terminal) {
+      flush();
+      terminal.openPrompt(prompt);
+    } else {
+      flush(prompt); // what was printed just before, and the prompt, in one write
+    }
     setPromptOpen(true);
     const line = await reader.next(options.signal);
+    const typed = line === undefined ? terminal?.takeTyping() : undefined;
+    terminal?.closePrompt();
     setPromptOpen(false);
+    if (typed) note(`(not sent: "${typed}" was typed for a peer who has left)`);
+    if (line === null && terminal) process.stdout.write("\n"); // Ctrl-D: end the prompt's line
     if (line === undefined) return null; // the peer left while we waited
     if (line !== "" || options.emptyNote === undefined) return line;
     note(options.emptyNote);

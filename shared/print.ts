@@ -14,6 +14,8 @@
  * ```
  * @module
  */
+import { Terminal } from "./terminal.ts";
+
 let pending = "";
 
 export function print(...parts: unknown[]): void {
@@ -21,9 +23,12 @@ export function print(...parts: unknown[]): void {
   pending += `${parts.map(String).join(" ")}\n`;
 }
 
-/** Write what `print` holds, then `more` (a prompt), in one write. */
+/** Write what `print` holds, then `more` (a prompt), in one write: above the typing on a terminal. */
 export function flush(more = ""): void {
   const text = pending + more;
   pending = "";
-  if (text !== "") process.stdout.write(text);
+  if (text === "") return;
+  const terminal = Terminal.started();
+  if (terminal) terminal.show(text);
+  else process.stdout.write(text);
 }

@@ -13,6 +13,7 @@
  */
 
 import { flush } from "./print.ts";
+import { Terminal } from "./terminal.ts";
 
 let tracingOn = false;
 let promptOpen = false;
@@ -35,9 +36,17 @@ export function setPromptOpen(open: boolean): void {
   promptOpen = open;
 }
 
-/** Write one line on stderr, on a fresh line when a prompt is open on the same terminal. */
+/**
+ * Write one line on stderr: above the prompt and typing when a person types at a terminal,
+ * and otherwise on a fresh line when a prompt is open on the same terminal.
+ */
 export function note(text: string): void {
   flush(); // what stdout holds goes first, so a terminal shows both in order
+  const terminal = Terminal.started();
+  if (terminal) {
+    terminal.show(`${text}\n`, process.stderr);
+    return;
+  }
   const fresh = promptOpen && process.stdout.isTTY && process.stderr.isTTY ? "\n" : "";
   process.stderr.write(`${fresh}${text}\n`);
 }

@@ -9,9 +9,14 @@
  *
  * `accept` gives the next waiting client, in arrival order. Python's kernel keeps
  * clients in its accept queue until `accept()` is called; Node accepts every client at
- * once, so this helper keeps the queue itself: at most `backlog` clients wait, and a
- * client beyond that is closed at once with a note. While it waits for a client, a line
- * typed at the server answers nobody: it is dropped with a note, never kept for the next.
+ * once, so this helper keeps the queue itself, as long as Linux's: `backlog + 1` clients
+ * (the kernel counts that way). A waiting client's bytes stay unread in the kernel (the
+ * server is created with `pauseOnConnect`), so `ss` shows them as it does for Python.
+ * Beyond the queue Linux would drop the client's SYN (it retries, and its connect()
+ * gives up after about two minutes); Node has already completed the handshake and
+ * cannot take it back, so the newcomer is reset at once, with a note that says so.
+ * While it waits for a client, a line typed at the server answers nobody: it is dropped
+ * with a note, never kept for the next.
  *
  * @example
  * ```ts
@@ -41,11 +46,14 @@ export interface IpPort {
 
 class AcceptQueue {
   readonly #backlog: number;
+  /** How many finished connections Linux queues for `listen(backlog)`: one more. */
+  readonly #room: number;
   readonly #waiting: Socket[] = [];
   #taker: ((conn: Socket) => void) | undefined;
 
   constructor(server: Server, backlog: number) {
     this.#backlog = backlog;
+    this.#room = backlog + 1;
     server.on("connection", (conn) => this.#arrive(conn));
   }
 
@@ -56,12 +64,16 @@ class AcceptQueue {
     if (this.#taker) {
       this.#taker(conn);
       this.#taker = undefined;
-    } else if (this.#waiting.length < this.#backlog) {
+    } else if (this.#waiting.length < this.#room) {
       this.#waiting.push(conn);
-      trace(`queue ${peer}: waits for its turn (${this.#waiting.length} of ${this.#backlog})`);
+      trace(`queue ${peer}: waits for its turn, unread (${this.#waiting.length} of ${this.#room})`);
     } else {
-      note(`turned away ${peer}: ${this.#backlog} clients already wait (backlog ${this.#backlog})`);
-      conn.end();
+      note(
+        `turned away ${peer}: ${this.#room} clients already wait (listen(${this.#backlog}) queues ` +
+          `${this.#room}). Linux would drop its SYN and let it retry; Node has already ` +
+          "completed the handshake, so it is reset instead",
+      );
+      conn.resetAndDestroy();
     }
   }
 

@@ -11,10 +11,14 @@
  * show as U+FFFD instead of raising `UnicodeDecodeError`. A read that decodes to
  * nothing (only part of a character came) is not a message: `recv` keeps reading.
  *
- * `recv` returns `null` where Python's returns `b''`: the peer closed (FIN) or reset
- * the connection, and nothing unread is left. A note on stderr says so, once.
- * `peerDone(conn)` is an {@linkcode AbortSignal} that fires at that same moment,
- * so a prompt can stop waiting for an answer nobody will read.
+ * `recv` returns `null` where Python's returns `b''`: the peer closed its side (FIN) or
+ * reset the connection, and nothing unread is left. A FIN is a half-close: the peer sends
+ * no more but may still read, so a note says so (once all it sent before has been read)
+ * and an answer typed then is still delivered, as TCP and Python would deliver it.
+ * `peerDone(conn)` is an {@linkcode AbortSignal} that fires when the peer can no longer
+ * read (it reset the connection), so a prompt can stop waiting for an answer nobody
+ * will read. A peer that exits sends a FIN, not a reset: like Python, the mirror learns
+ * it is gone only when its kernel refuses what we send.
  *
  * @example
  * ```ts
@@ -26,8 +30,8 @@
 import type { Socket } from "node:net";
 import { hostPort } from "./host-port.ts";
 import { closedNormally } from "./signals.ts";
+import { kernelState } from "./socket-table.ts";
 import { note, trace, tracing } from "./stderr.ts";
-import { kernelState } from "./tcp-state.ts";
 
 /** Decode a chunk that may end inside a character: the rest comes with the next one. */
 const STREAM = { stream: true } as const;
@@ -39,12 +43,15 @@ class Incoming {
   readonly #sock: Socket;
   readonly #peer: string;
   readonly #decoder = new TextDecoder("utf-8");
-  readonly #done = new AbortController();
+  readonly #gone = new AbortController();
   #chunks: Buffer[] = [];
   #size = 0;
-  #ended: "closed" | "reset" | undefined;
-  /** Whether our side had closed first (after `byebye`): then the peer's close is no news. */
+  /** The peer's FIN has come: it sends no more (it may still read). */
+  #finished = false;
+  /** Whether our side had closed first (after `byebye`): then the peer's FIN is no news. */
   #weClosedFirst = false;
+  /** Whether the half-close has been told (once all the peer sent before it was read). */
+  #toldHalfClose = false;
   #wake: (() => void) | undefined;
 
   constructor(sock: Socket) {
@@ -57,17 +64,22 @@ class Incoming {
       this.#wakeUp();
     });
     sock.on("end", () => {
-      if (tracing()) trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, kernelState(sock))}`);
-      this.#end("closed");
+      if (tracing())
+        trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, kernelState(sock))}`);
+      this.#weClosedFirst = sock.writableEnded;
+      this.#finished = true;
+      this.#wakeUp();
+      this.#tellHalfClose();
     });
     sock.on("error", (err: NodeJS.ErrnoException) => {
       trace(`error ${err.code} on ${this.#peer}`);
-      this.#end("reset");
+      this.#leave();
     });
     sock.on("close", () => {
       trace(`close ${this.#peer}`);
       closedNormally(sock);
-      this.#end("closed");
+      this.#finished = true;
+      this.#wakeUp();
     });
   }
 
@@ -75,8 +87,8 @@ class Incoming {
     return this.#peer;
   }
 
-  get done(): AbortSignal {
-    return this.#done.signal;
+  get gone(): AbortSignal {
+    return this.#gone.signal;
   }
 
   async recv(bufsize: number): Promise<string | null> {
@@ -92,38 +104,47 @@ class Incoming {
   }
 
   async #take(bufsize: number): Promise<Buffer> {
-    while (this.#size === 0 && !this.#ended) {
+    if (this.#sock.isPaused() && !this.#finished) this.#sock.resume(); // accepted, or drained below the mark
+    while (this.#size === 0 && !this.#finished && !this.#gone.signal.aborted) {
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
     }
-    const all = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    const all =
+      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
     const bytes = all.subarray(0, bufsize);
     this.#chunks = all.length > bufsize ? [all.subarray(bufsize)] : [];
     this.#size = all.length - bytes.length;
-    if (this.#sock.isPaused() && this.#size <= HIGH_WATER && !this.#ended) this.#sock.resume();
+    if (this.#sock.isPaused() && this.#size <= HIGH_WATER && !this.#finished) this.#sock.resume();
     if (tracing() && bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`);
-    this.#checkDone();
+    this.#tellHalfClose();
     return bytes;
   }
 
-  #end(how: "closed" | "reset"): void {
-    if (!this.#ended) this.#weClosedFirst = this.#sock.writableEnded;
-    this.#ended ??= how;
+  /**
+   * The peer sent FIN and all it sent before has been read: say so once. It is a half-close:
+   * the peer will send no more but may still read, so an answer typed now is still sent.
+   */
+  #tellHalfClose(): void {
+    if (!this.#finished || this.#size > 0 || this.#toldHalfClose || this.#weClosedFirst) return;
+    if (this.#gone.signal.aborted) return;
+    this.#toldHalfClose = true;
+    note(`peer ${this.#peer} closed its side (half-close): it sends no more, but can still read`);
+  }
+
+  /** The peer reset the connection: it can no longer read. Tell the user once; stop waiting on it. */
+  #leave(): void {
+    if (this.#gone.signal.aborted) return;
+    this.#finished = true;
+    if (!this.#weClosedFirst && !this.#sock.writableEnded)
+      note(`peer ${this.#peer} reset the connection`);
+    this.#gone.abort();
     this.#wakeUp();
-    this.#checkDone();
   }
 
   #wakeUp(): void {
     this.#wake?.();
     this.#wake = undefined;
-  }
-
-  /** Nothing more will come: tell the user once, unless we were the ones who closed. */
-  #checkDone(): void {
-    if (!this.#ended || this.#size > 0 || this.#done.signal.aborted) return;
-    if (!this.#weClosedFirst) note(`peer ${this.#peer} ${this.#ended} the connection`);
-    this.#done.abort();
   }
 }
 
@@ -154,8 +175,8 @@ export function recv(conn: Socket, bufsize: number): Promise<string | null> {
   return (incoming.get(conn) as Incoming).recv(bufsize);
 }
 
-/** Aborts when the peer has closed or reset `conn` and everything it sent has been read. */
+/** Aborts when the peer resets the connection. A FIN does not abort it: the peer may still read. */
 export function peerDone(conn: Socket): AbortSignal {
   watch(conn);
-  return (incoming.get(conn) as Incoming).done;
+  return (incoming.get(conn) as Incoming).gone;
 }

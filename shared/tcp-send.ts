@@ -15,9 +15,9 @@
  * @module
  */
 import type { Socket } from "node:net";
+import { kernelState } from "./socket-table.ts";
 import { callSite, note, trace, tracing } from "./stderr.ts";
 import { peerName as peer } from "./tcp-recv.ts";
-import { kernelState } from "./tcp-state.ts";
 
 /**
  * The note for an empty line typed at a TCP prompt: it is zero bytes, so nothing would
@@ -37,24 +37,35 @@ export function send(conn: Socket, text: string): void {
 }
 
 /**
- * Close our side of `conn` (FIN); the peer reads the end of the stream. With `--trace`,
- * one line once the FIN has really gone (Node sends it after the data still queued), and
- * the kernel's state of the connection then tells which side closed first.
+ * Python's `conn.close()`: close(2). The kernel sends what is queued, then FIN, and the
+ * socket is gone: nothing more is read from it (bytes that still arrive draw a reset, as
+ * for Python). Node's `socket.destroy()` is that call; `socket.end()` would be
+ * shutdown(SHUT_WR), a half-close that keeps reading. A write Node itself still holds
+ * (a long message the kernel could not take at once) goes out first.
+ *
+ * With `--trace`, one line once the FIN has gone, and the kernel's state of the
+ * connection then tells which side closed first.
  */
 export function close(conn: Socket): void {
-  if (tracing() && !conn.writableEnded && !conn.destroyed) {
-    const at = callSite();
-    conn.once("finish", () => trace(`FIN to ${peer(conn)}: ${closingOrder(conn)}`, at));
-  }
-  conn.end();
+  if (conn.destroyed) return;
+  const ends = { localPort: conn.localPort, remotePort: conn.remotePort };
+  const who = peer(conn);
+  const at = callSite();
+  const shut = () => {
+    conn.destroy();
+    if (tracing()) trace(`FIN to ${who}: ${closingOrder(kernelState(ends))}`, at);
+  };
+  if (conn.writableLength > 0)
+    conn.end(shut); // the last bytes, FIN by shutdown, then close(2)
+  else shut();
 }
 
-/** Which side closed first, from the kernel's state just after our FIN (Linux; elsewhere unknown). */
-function closingOrder(conn: Socket): string {
-  const state = kernelState(conn);
+/** Which side closed first, from the kernel's state just after our close (Linux; elsewhere unknown). */
+function closingOrder(state: string | undefined): string {
   if (state === "FIN-WAIT-1" || state === "FIN-WAIT-2") return `we close first (now ${state})`;
-  if (state === "TIME-WAIT")
+  if (state === "TIME-WAIT") {
     return "we close first; the peer's FIN followed at once (now TIME-WAIT)";
+  }
   if (state === "CLOSING") return "both sides sent a FIN at once (now CLOSING)";
   if (state === "LAST-ACK" || state === "CLOSED") {
     return `we close second: the peer's FIN had come first (now ${state})`;

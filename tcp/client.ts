@@ -25,7 +25,7 @@ const args = chatArgs({
   server: false,
 });
 
-const client = new Socket(); // 3  client = socket.socket()
+const client = new Socket({ allowHalfOpen: true }); // 3  client = socket.socket(), FIN = half-close
 
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = '127.0.0.1', 8001
 

@@ -25,7 +25,9 @@ const args = chatArgs({
   server: true,
 });
 
-const server = createServer(); // 3  server = socket.socket()
+// 3  server = socket.socket(): as with Python's socket, nothing is read before accept, and
+//    a FIN from the client is a half-close (it may still read our answer)
+const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
 // 5  SO_REUSEADDR: Node sets it on every TCP server it creates, so no line is needed here.
 const ipPort = { host: args.host, port: args.port }; // 7  ip_port = ('127.0.0.1', 8001)
 await listen(server, ipPort, 3); // 9, 11  server.bind(ip_port); server.listen(3)

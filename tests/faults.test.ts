@@ -32,67 +32,100 @@ async function promptOpenFor(name: string) {
   return { server, port, peer };
 }
 
-test("tcp/server.ts notes a client that leaves mid-prompt, then serves the next one", async () => {
-  const { server, port, peer: gone } = await promptOpenFor("leaver");
-  gone.sock.end();
-  await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ closed the connection\n/);
-  server.write("too late");
-  await server.waitFor("stderr", "(not sent: that line was typed after the peer had left)");
+const HALF_CLOSE =
+  /peer 127\.0\.0\.1:\d+ closed its side \(half-close\): it sends no more, but can still read\n/;
+
+test("tcp/server.ts still answers a client that half-closes mid-prompt, as TCP delivers it", async () => {
+  const { server, port, peer: halfway } = await promptOpenFor("nc -N");
+  halfway.sock.end(); // shutdown(SHUT_WR): no more from this side, but it goes on reading
+  await server.waitFor("stderr", HALF_CLOSE);
+  server.write("still heard");
+  await halfway.got.waitFor("still heard");
+  await halfway.got.waitClosed(); // then the conversation ends: the server closes too
   const next = await rawTcpClient(port, "next");
   next.sock.write("我来了");
   await server.waitFor("stdout", "高望>>>", 2);
   server.write("welcome");
   await next.got.waitFor("welcome");
-  assert.is(next.got.text, "welcome");
   assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: 我来了\n高望>>>");
   assert.not.match(server.stderr, STACK);
 });
 
-test("tcp/server.ts notes a connection reset and goes back to accept", async () => {
-  const { server, port, peer: rude } = await promptOpenFor("rude");
-  rude.sock.resetAndDestroy();
-  await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ reset the connection\n/);
+test("tcp/server.ts answers a client that exited mid-prompt once, as Python does, then serves the next", async () => {
+  const { server, port, peer: gone } = await promptOpenFor("gone");
+  gone.sock.destroy(); // close(2), as a process that exits: FIN now, RST for anything sent later
+  await server.waitFor("stderr", HALF_CLOSE);
+  server.write("too late"); // sent; the client's kernel answers RST, which nobody reads
+  server.write("still typing"); // the conversation is over: back at accept
+  await server.waitFor("stderr", "(not sent: no client is connected)");
   const next = await rawTcpClient(port, "next");
   next.sock.write("again");
   await server.waitFor("stdout", "来自宝宝的消息: again\n");
 });
 
-test("tcp/client.ts exits 0 with a note when the server leaves while it waits for a reply", async () => {
-  const raw = await rawTcpServer();
-  const client = spawnScript("tcp/client.ts", ["--port", String(raw.port)], "client");
-  await client.waitFor("stdout", "宝宝说:");
-  client.write("hello?");
-  const conn = await raw.accepted();
-  await conn.got.waitFor("hello?");
-  conn.sock.end();
-  await exitsWith(client, 0, /peer 127\.0\.0\.1:\d+ closed the connection/);
-  assert.is(client.stdout, "宝宝说:");
+test("tcp/server.ts notes a connection reset at once, even while its prompt is open", async () => {
+  const { server, port, peer: rude } = await promptOpenFor("rude");
+  rude.sock.resetAndDestroy();
+  await server.waitFor("stderr", /peer 127\.0\.0\.1:\d+ reset the connection\n/);
+  server.write("too late");
+  await server.waitFor("stderr", "(not sent: that line was typed after the peer had left)");
+  const next = await rawTcpClient(port, "next");
+  next.sock.write("again");
+  await server.waitFor("stdout", "来自宝宝的消息: again\n");
+  assert.is(next.got.text, "", "the line typed for the one who left never reaches the next");
 });
 
-test("tcp/client.ts notices at once when the server leaves while its prompt is open", async () => {
+/** tcp/client.ts against a raw server, after its first line `hi` has arrived there. */
+async function clientSaidHi() {
   const raw = await rawTcpServer();
   const client = spawnScript("tcp/client.ts", ["--port", String(raw.port)], "client");
   await client.waitFor("stdout", "宝宝说:");
   client.write("hi");
   const conn = await raw.accepted();
   await conn.got.waitFor("hi");
+  return { client, conn };
+}
+
+test("tcp/client.ts exits 0 with a note when the server closes while it waits for a reply", async () => {
+  const { client, conn } = await clientSaidHi();
+  conn.sock.end();
+  await exitsWith(client, 0, HALF_CLOSE);
+  assert.is(client.stdout, "宝宝说:");
+});
+
+test("tcp/client.ts keeps its prompt when the server half-closes, and its line still arrives", async () => {
+  const { client, conn } = await clientSaidHi();
   conn.sock.end("bye for now");
-  await exitsWith(client, 0, /closed the connection/);
+  await client.waitFor("stderr", HALF_CLOSE);
+  client.write("ok, bye");
+  await conn.got.waitFor("ok, bye");
+  await exitsWith(client, 0, HALF_CLOSE);
   assert.is(client.stdout, "宝宝说:来自高望的消息: bye for now\n宝宝说:");
 });
 
-test("tcp/server.ts loses nothing when a client sends a long message and leaves at once", async () => {
+test("tcp/client.ts notices at once when the server resets while its prompt is open", async () => {
+  const { client, conn } = await clientSaidHi();
+  conn.sock.write("one more");
+  await client.waitFor("stdout", "宝宝说:", 2);
+  conn.sock.resetAndDestroy();
+  await exitsWith(client, 0, /peer 127\.0\.0\.1:\d+ reset the connection\n$/);
+});
+
+test("tcp/server.ts loses nothing when a client sends a long message and half-closes at once", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
   const peer = await rawTcpClient(port, "leaver");
   peer.sock.end("z".repeat(1500)); // more than one recv(1024), then FIN
-  await server.waitFor("stdout", "高望>>>");
-  server.write("answer");
-  await server.waitFor("stderr", /\(not sent: peer 127\.0\.0\.1:\d+ has left\)/);
-  await server.waitFor("stderr", /closed the connection/);
   const prefix = "来自宝宝的消息: ";
-  await server.waitFor("stdout", `高望>>>${prefix}${"z".repeat(476)}\n`);
-  // no prompt after the last message: the client is gone, so nobody would read the answer
-  assert.is(server.stdout, `${prefix}${"z".repeat(1024)}\n高望>>>${prefix}${"z".repeat(476)}\n`);
+  await server.waitFor("stdout", "高望>>>");
+  server.write("one");
+  await server.waitFor("stdout", `高望>>>${prefix}${"z".repeat(476)}\n高望>>>`);
+  await server.waitFor("stderr", HALF_CLOSE); // told once everything sent before it was read
+  server.write("two");
+  await peer.got.waitFor("onetwo");
+  assert.is(
+    server.stdout,
+    `${prefix}${"z".repeat(1024)}\n高望>>>${prefix}${"z".repeat(476)}\n高望>>>`,
+  );
   assert.not.match(server.stderr, STACK);
 });
 
@@ -104,7 +137,7 @@ test("tcp/client.ts closes and exits 0 at the end of stdin; the server notes it 
   await client.waitFor("stdout", "宝宝说:");
   client.endInput();
   await exitsWith(client, 0, /^$/);
-  await server.waitFor("stderr", /closed the connection/);
+  await server.waitFor("stderr", HALF_CLOSE);
   const next = await rawTcpClient(port, "next");
   next.sock.write("still there?");
   await server.waitFor("stdout", "来自宝宝的消息: still there?\n");
@@ -118,17 +151,19 @@ test("tcp/server.ts closes the conversation and exits 0 at the end of stdin", as
   await server.waitFor("stdout", "高望>>>");
   server.endInput();
   await exitsWith(server, 0, /^listening on 127\.0\.0\.1:\d+ \(tcp\)\n$/);
-  await exitsWith(client, 0, /closed the connection/);
+  await exitsWith(client, 0, HALF_CLOSE);
 });
 
 test("tcp/server.ts idle at accept notices the end of stdin at its next prompt", async () => {
   const { server, port, peer: first } = await promptOpenFor("first");
   first.sock.end();
-  await server.waitFor("stderr", /closed the connection/);
+  await server.waitFor("stderr", HALF_CLOSE);
+  server.write("bye");
+  await first.got.waitClosed(); // answered, and the conversation is over
   server.endInput(); // Ctrl-D while the server waits for the next client
   const second = await rawTcpClient(port, "second");
   second.sock.write("anyone?");
-  await exitsWith(server, 0, /closed the connection\n$/);
+  await exitsWith(server, 0, /\(half-close\): it sends no more, but can still read\n$/);
   // as Python's input() does at the end of stdin: the prompt, then EOFError (here: exit 0)
   assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n高望>>>");
   await second.got.waitClosed();

@@ -64,7 +64,7 @@ for (const tool of TOOLS.filter(have)) {
     peer.exited.then(() => {
       exited = true;
     });
-    await waitForState({ remotePort: port }, "CLOSE_WAIT", () => exited);
+    await waitForState({ remotePort: port }, "CLOSE-WAIT", () => exited);
     peer.endInput();
     assert.equal(await peer.waitExit(), { code: 0, signal: null }, peer.transcript());
     assert.is(peer.stdout, "欢迎 welcome"); // the mirror sends what was typed, no newline

@@ -55,10 +55,10 @@ test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", 
   server.endInput(); // the server closes first: its side of the connection enters TIME_WAIT
   assert.equal(await server.waitExit(), { code: 0, signal: null });
   assert.equal(await client.waitExit(), { code: 0, signal: null });
-  await waitForState({ localPort: port }, "TIME_WAIT");
+  await waitForState({ localPort: port }, "TIME-WAIT");
   const again = spawnScript("tcp/server.ts", ["--port", String(port)], "restarted");
   await again.waitFor("stderr", `listening on 127.0.0.1:${port} (tcp)\n`);
-  assert.ok(tcpSockets().some((s) => s.localPort === port && s.state === "TIME_WAIT"));
+  assert.ok(tcpSockets().some((s) => s.localPort === port && s.state === "TIME-WAIT"));
 });
 
 // Recorded from `make capture`: one connection, with the 3-segment and 4-segment teardowns.

@@ -1,9 +1,12 @@
 // The TCP pair talking to each other, checked against the contract's transcripts byte for byte.
+import { once } from "node:events";
+import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnScript, startServer } from "../harness/procs.ts";
 import { byebye, turn } from "./chat.ts";
-import { rawTcpClient } from "./peers.ts";
+import { type RawConn, rawTcpClient } from "./peers.ts";
+import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
@@ -55,9 +58,9 @@ test("tcp pair carries Chinese and emoji both ways, and asks again after an empt
 test("tcp/server.ts serves queued clients in arrival order", async () => {
   const { server, client: first, port } = await tcpPair(["--trace"]);
   const second = spawnScript("tcp/client.ts", ["--port", String(port)], "second");
-  await server.waitFor("stderr", "waits for its turn (1 of 3)");
+  await server.waitFor("stderr", "waits for its turn, unread (1 of 4)");
   const third = spawnScript("tcp/client.ts", ["--port", String(port)], "third");
-  await server.waitFor("stderr", "waits for its turn (2 of 3)");
+  await server.waitFor("stderr", "waits for its turn, unread (2 of 4)");
   for (const [who, text] of [
     [second, "二号"],
     [third, "三号"],
@@ -84,18 +87,30 @@ test("tcp/server.ts serves queued clients in arrival order", async () => {
   await third.waitFor("stdout", "来自高望的消息: 你是第三个\n");
 });
 
-test("tcp/server.ts turns away a client beyond the backlog of 3, with a note", async () => {
-  const { server, port } = await tcpPair();
-  for (let n = 1; n <= 3; n++) {
-    await rawTcpClient(port, `queued ${n}`);
+test("tcp/server.ts queues listen(3)+1 = 4 clients, their bytes unread in the kernel, and resets a 6th", async () => {
+  const { server, port } = await tcpPair(); // the client being served
+  const queued: RawConn[] = [];
+  for (let n = 1; n <= 4; n++) {
+    const conn = await rawTcpClient(port, `queued ${n}`);
+    conn.sock.write(`queued ${n}`); // 8 bytes each, for nobody yet
+    queued.push(conn);
   }
-  const extra = await rawTcpClient(port, "extra");
+  // As with Python's server, what the waiting clients sent stays in the kernel, unread:
+  // each server-side socket of theirs holds 8 bytes in its Recv-Q.
+  const waiting = (all: TcpSocket[]) =>
+    queued.every((q) =>
+      all.some((s) => s.localPort === port && s.remotePort === q.sock.localPort && s.recvQ === 8),
+    );
+  await waitForSockets(waiting, "the 4 waiting clients' bytes unread in the kernel");
+  // Linux would drop the 6th one's SYN; Node has completed its handshake, so it resets it
+  // (often before this side has even seen its connect complete).
+  const sixth = connect({ host: "127.0.0.1", port });
+  const [err] = (await once(sixth, "error")) as [NodeJS.ErrnoException];
+  assert.is(err.code, "ECONNRESET");
   await server.waitFor(
     "stderr",
-    /turned away 127\.0\.0\.1:\d+: 3 clients already wait \(backlog 3\)/,
+    /turned away 127\.0\.0\.1:\d+: 4 clients already wait \(listen\(3\) queues 4\)/,
   );
-  await extra.got.waitClosed();
-  assert.is(extra.got.text, "");
 });
 
 test("tcp/server.ts reads at most 1024 bytes per recv: a longer message shows as several", async () => {

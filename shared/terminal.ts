@@ -1,0 +1,110 @@
+/**
+ * The terminal, when a person is typing at one (stdin and stdout both terminals): a line
+ * editor (Node's readline in terminal mode) that keeps what is being typed on screen while
+ * other text arrives. Whatever a script prints or notes goes *above* the line being typed,
+ * and the prompt with the typing is drawn again below it, however many rows they take
+ * (Chinese characters are two columns wide). Every keystroke reaches this process and
+ * none is left in the terminal when it exits, so nothing typed for the chat can ever
+ * reach the shell.
+ *
+ * Off a terminal there is none of this: `Terminal.here()` is `undefined`, and the
+ * scripts read and write plain bytes.
+ *
+ * @example
+ * ```ts
+ * import { Terminal } from "./terminal.ts";
+ * const term = Terminal.here(); // undefined in a pipe
+ * term?.openPrompt("宝宝说:");
+ * term?.show("peer 127.0.0.1:8001 closed its side\n", process.stderr); // above the prompt
+ * ```
+ * @module
+ */
+import {
+  clearScreenDown,
+  createInterface,
+  cursorTo,
+  type Interface,
+  moveCursor,
+} from "node:readline";
+
+export class Terminal {
+  static #one: Terminal | undefined;
+
+  /** The terminal, the first call starting its line editor; `undefined` off a terminal. */
+  static here(): Terminal | undefined {
+    if (Terminal.#one === undefined && process.stdin.isTTY && process.stdout.isTTY) {
+      Terminal.#one = new Terminal();
+    }
+    return Terminal.#one;
+  }
+
+  /** The terminal if its line editor has started, without starting it. */
+  static started(): Terminal | undefined {
+    return Terminal.#one;
+  }
+
+  readonly #rl: Interface;
+  #prompt = "";
+  #closed = false;
+
+  private constructor() {
+    this.#rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      prompt: "",
+      historySize: 0,
+    });
+    // Ctrl-C in the line editor is a key, not a signal: make it the signal it was.
+    this.#rl.on("SIGINT", () => process.kill(process.pid, "SIGINT"));
+    this.#rl.on("close", () => {
+      this.#closed = true;
+    });
+  }
+
+  /** Call `onLine` with each line entered, and `onEnd` at Ctrl-D on an empty line. */
+  listen(onLine: (line: string) => void, onEnd: () => void): void {
+    this.#rl.on("line", onLine);
+    this.#rl.on("close", onEnd);
+  }
+
+  /** Write `text` above the prompt and typing, then draw them again below it. */
+  show(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+    const drawn = !this.#closed && this.#prompt + this.#rl.line !== "";
+    if (drawn) {
+      moveCursor(process.stdout, 0, -this.#rl.getCursorPos().rows);
+      cursorTo(process.stdout, 0);
+      clearScreenDown(process.stdout);
+    }
+    stream.write(text);
+    if (drawn) this.#rl.prompt(true);
+  }
+
+  /** Show `prompt` before what is typed, until {@linkcode closePrompt}. */
+  openPrompt(prompt: string): void {
+    this.#prompt = prompt;
+    this.#rl.setPrompt(prompt);
+    this.#rl.prompt(true);
+  }
+
+  /** The prompt has been answered or abandoned: typing ahead shows with no prompt. */
+  closePrompt(): void {
+    this.#prompt = "";
+    if (!this.#closed) this.#rl.setPrompt("");
+  }
+
+  /** Whether a prompt is on screen now. */
+  get promptOpen(): boolean {
+    return this.#prompt !== "";
+  }
+
+  /** What has been typed and not entered; it is wiped from the line. */
+  takeTyping(): string {
+    const typed = this.#closed ? "" : this.#rl.line;
+    if (typed !== "") {
+      this.#rl.write(null, { ctrl: true, name: "e" }); // to the end of the line
+      this.#rl.write(null, { ctrl: true, name: "u" }); // and delete back to its start
+    }
+    return typed;
+  }
+}
