@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { socketTable } from "../shared/socket-table.ts";
@@ -23,6 +24,16 @@ import { socketTable } from "../shared/socket-table.ts";
 export function isBound(port: number, kind: "tcp" | "udp"): boolean {
   const waiting = kind === "tcp" ? "LISTEN" : "CLOSED"; // an unconnected UDP socket shows CLOSE
   return (socketTable(kind) ?? []).some((s) => s.localPort === port && s.state === waiting);
+}
+
+/** A UDP port that was free a moment ago on 127.0.0.1: nothing is bound there now. */
+export async function freeUdpPort(): Promise<number> {
+  const probe = createSocket("udp4");
+  probe.bind(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 export async function freePort(): Promise<number> {

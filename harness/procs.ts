@@ -273,8 +273,17 @@ export async function reapAll(): Promise<void> {
       proc.killGroup("SIGKILL"); // a grandchild that outlived its parent
     }),
   );
-  for (const cleanup of cleanups.splice(0)) cleanup();
+  // Every cleanup runs, even after one fails (a socket closed twice): then the first error.
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.splice(0)) {
+    try {
+      cleanup();
+    } catch (err) {
+      failures.push(err);
+    }
+  }
   recent.length = 0;
+  if (failures.length > 0) throw failures[0];
 }
 
 /** The last resort, when the process using the kit ends before its reapAll(). */

@@ -31,6 +31,8 @@ export interface ChatScript {
   maxClients?: number;
   /** Whether the script takes `--nick NAME`. */
   nick?: boolean;
+  /** Whether the script takes `--connect` (the UDP client). */
+  connect?: boolean;
 }
 
 /** The parsed flags. */
@@ -44,6 +46,8 @@ export interface ChatArgs {
   maxClients: number;
   /** The name to take on joining, if `--nick` was given. */
   nick: string | undefined;
+  /** `--connect`: a connected UDP socket, which hears ICMP port unreachable. */
+  connect: boolean;
 }
 
 /** The usage text of a script. */
@@ -51,21 +55,27 @@ export function usage(s: ChatScript): string {
   const timeout = s.timeout === undefined ? "" : " [--timeout S]";
   const max = s.maxClients === undefined ? "" : " [--max-clients N]";
   const nick = s.nick ? " [--nick NAME]" : "";
+  const connect = s.connect ? " [--connect]" : "";
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
     "  --trace      print socket events on stderr",
   ];
   if (s.timeout !== undefined) {
-    lines.push(`  --timeout S  seconds before a hint when no reply comes (default ${s.timeout})`);
+    lines.push(
+      `  --timeout S  seconds of silence before a hint, when nothing better is known (default ${s.timeout})`,
+    );
+  }
+  if (s.connect) {
+    lines.push("  --connect    connect the UDP socket: a refusal (ICMP) is heard at once");
   }
   if (s.maxClients !== undefined) {
     lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
   }
   if (s.nick) lines.push("  --nick NAME  the name to take on joining");
-  lines.push("  --help       print this help and exit");
+  lines.push("  -h, --help   print this help and exit");
   return `${lines.join("\n")}\n`;
 }
 
@@ -79,16 +89,22 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: String(s.port) },
     trace: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   };
   if (s.timeout !== undefined) options.timeout = { type: "string", default: String(s.timeout) };
   if (s.maxClients !== undefined) {
     options["max-clients"] = { type: "string", default: String(s.maxClients) };
   }
   if (s.nick) options.nick = { type: "string" };
+  if (s.connect) options.connect = { type: "boolean", default: false };
   let values: { [K in string]?: unknown };
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: joinNegative(argv, options),
+      options,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     return bad((err as Error).message);
   }
@@ -113,5 +129,27 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   }
   const nick = values.nick === undefined ? undefined : String(values.nick);
   setTrace(values.trace === true);
-  return { host, port, trace: values.trace === true, timeout, maxClients, nick };
+  const connect = values.connect === true;
+  return { host, port, trace: values.trace === true, timeout, maxClients, nick, connect };
+}
+
+/**
+ * `--port -1` as `--port=-1`: parseArgs takes a value that starts with a dash for another
+ * flag, and its message about it would puzzle a learner; this way the value is checked
+ * and refused like any other.
+ */
+function joinNegative(argv: string[], options: ParseArgsConfig["options"]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const takesValue = options?.[arg.replace(/^--/, "")]?.type === "string";
+    if (arg.startsWith("--") && takesValue && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

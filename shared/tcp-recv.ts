@@ -30,7 +30,8 @@
 import type { Socket } from "node:net";
 import { hostPort } from "./host-port.ts";
 import { closedNormally } from "./signals.ts";
-import { kernelState } from "./socket-table.ts";
+import { tcpSilence } from "./silence.ts";
+import { kernelState, socketTable } from "./socket-table.ts";
 import { note, trace, tracing } from "./stderr.ts";
 
 /** Decode a chunk that may end inside a character: the rest comes with the next one. */
@@ -53,6 +54,8 @@ class Incoming {
   /** Whether the half-close has been told (once all the peer sent before it was read). */
   #toldHalfClose = false;
   #wake: (() => void) | undefined;
+  /** Whether anything has come from the peer yet: the hint is for the first answer only. */
+  #heardAny = false;
 
   constructor(sock: Socket) {
     this.#sock = sock;
@@ -91,7 +94,28 @@ class Incoming {
     return this.#gone.signal;
   }
 
-  async recv(bufsize: number): Promise<string | null> {
+  async recv(bufsize: number, hintAfter?: number): Promise<string | null> {
+    const timer =
+      hintAfter === undefined || this.#heardAny ? undefined : this.#hintLater(hintAfter);
+    try {
+      return await this.#recv(bufsize);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** After `after` seconds of silence before the first reply, a note on what it means. */
+  #hintLater(after: number): ReturnType<typeof setTimeout> {
+    return setTimeout(() => {
+      const ends = { local: this.#sock.localPort ?? 0, server: this.#sock.remotePort ?? 0 };
+      note(
+        tcpSilence({ ...ends, host: this.#sock.remoteAddress ?? "" }, after, socketTable("tcp"))
+          .text,
+      );
+    }, after * 1000);
+  }
+
+  async #recv(bufsize: number): Promise<string | null> {
     for (;;) {
       const bytes = await this.#take(bufsize);
       if (bytes.length === 0) {
@@ -113,6 +137,7 @@ class Incoming {
     const all =
       this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
     const bytes = all.subarray(0, bufsize);
+    if (bytes.length > 0) this.#heardAny = true;
     this.#chunks = all.length > bufsize ? [all.subarray(bufsize)] : [];
     this.#size = all.length - bytes.length;
     if (this.#sock.isPaused() && this.#size <= HIGH_WATER && !this.#finished) this.#sock.resume();
@@ -169,10 +194,18 @@ export function peerName(conn: Socket): string {
   return (incoming.get(conn) as Incoming).peer;
 }
 
-/** At most `bufsize` bytes of what `conn` received, decoded; `null` once the peer is gone. */
-export function recv(conn: Socket, bufsize: number): Promise<string | null> {
+/**
+ * At most `bufsize` bytes of what `conn` received, decoded; `null` once the peer is gone.
+ * With `hint`, if the first answer takes more than `hint.after` seconds, a note says what
+ * that may mean (silence.ts): queued behind another client, or its operator typing.
+ */
+export function recv(
+  conn: Socket,
+  bufsize: number,
+  hint?: { after: number },
+): Promise<string | null> {
   watch(conn);
-  return (incoming.get(conn) as Incoming).recv(bufsize);
+  return (incoming.get(conn) as Incoming).recv(bufsize, hint?.after);
 }
 
 /** Aborts when the peer resets the connection. A FIN does not abort it: the peer may still read. */

@@ -23,6 +23,7 @@ const args = chatArgs({
   about: "TCP chat client",
   port: 8001,
   server: false,
+  timeout: 10,
 });
 
 const client = new Socket({ allowHalfOpen: true }); // 3  client = socket.socket(), FIN = half-close
@@ -31,6 +32,7 @@ const ipPort = { host: args.host, port: args.port }; // 5  ip_port = '127.0.0.1'
 
 await connect(client, ipPort); // 7  client.connect(ip_port)
 const prompt = { signal: peerDone(client), emptyNote: NOTHING_TO_SEND }; // gives up if 高望 leaves
+const hint = { after: args.timeout }; // no answer to our first message: what that may mean
 
 // 9  while 1
 while (true) {
@@ -44,7 +46,7 @@ while (true) {
     break; // 16  break
   }
 
-  const fromServerMsg = await recv(client, 1024); // 18  client.recv(1024), decoded as in 20
+  const fromServerMsg = await recv(client, 1024, hint); // 18  client.recv(1024), decoded as in 20
   if (fromServerMsg === null) break; // the server left: a note is on stderr
 
   print("来自高望的消息:", safeText(fromServerMsg)); // 20  print('来自高望的消息:', ...)

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { freePort } from "../harness/ports.ts";
+import { freePort, freeUdpPort } from "../harness/ports.ts";
 import { type Proc, reapAll, spawnScript, startServer } from "../harness/procs.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
 import { turn } from "./chat.ts";
@@ -337,20 +337,88 @@ if (skipPrivileged === undefined) {
   console.log(`privileged-port test skipped: ${skipPrivileged}`);
 }
 
-// UDP: nobody answers.
+// UDP: nobody answers. What silence means is said only as far as it is known.
 
-test("udp/client.ts hints after --timeout seconds with no reply, and keeps waiting", async () => {
-  const silent = await rawUdp("silent server");
+test("udp/client.ts with no server here says at once that nobody listens, and keeps waiting", async () => {
+  const port = await freeUdpPort();
+  const client = spawnScript("udp/client.ts", ["--port", String(port)], "client");
+  client.write("anyone there?");
+  await client.waitFor(
+    "stderr",
+    `nobody listens on UDP port ${port} on this machine: its kernel answered with ICMP port unreachable`,
+  );
+  assert.equal(client.child.exitCode, null, "still waiting");
+});
+
+test("udp/client.ts gives no hint while the server's person takes their time to answer", async () => {
+  const slow = await rawUdp("a slow human");
   const client = spawnScript(
     "udp/client.ts",
-    ["--port", String(silent.port), "--timeout", "0.2"],
+    ["--port", String(slow.port), "--timeout", "0.2"],
     "client",
   );
-  client.write("anyone there?");
-  await client.waitFor("stderr", `no reply from 127.0.0.1:${silent.port} after 0.2 s`);
-  await silent.send("late answer", silent.datagrams[0]?.port as number);
+  client.write("take your time");
+  await slow.got.waitFor("take your time");
+  // five times --timeout: a hint guessed from time alone would have come by now
+  const hinted = await client.err
+    .until(() => client.stderr !== "", "any note", false, 1000)
+    .then(
+      () => true,
+      () => false,
+    );
+  assert.not.ok(hinted, client.stderr);
+  await slow.send("done typing", slow.datagrams[0]?.port as number);
   await client.waitFor("stdout", "客户端说:", 2);
-  assert.is(client.stdout, `客户端说:late answer ('127.0.0.1', ${silent.port})\n客户端说:`);
+  assert.is(client.stdout, `客户端说:done typing ('127.0.0.1', ${slow.port})\n客户端说:`);
+});
+
+test("udp/client.ts --connect hears the refusal at once: one line, exit 1", async () => {
+  const port = await freeUdpPort();
+  const client = spawnScript("udp/client.ts", ["--port", String(port), "--connect"], "client");
+  client.write("anyone there?");
+  await exitsWith(
+    client,
+    1,
+    new RegExp(
+      `^cannot send to 127\\.0\\.0\\.1:${port}: connection refused \\(is the server running\\? start it first\\)\n$`,
+    ),
+  );
+});
+
+// TCP: the first message has no answer yet.
+
+test("tcp/client.ts queued behind another client says its message waits unread in the server's kernel", async () => {
+  const { server, port } = await promptOpenFor("first"); // the server talks to "first"
+  const queued = spawnScript(
+    "tcp/client.ts",
+    ["--port", String(port), "--timeout", "0.2"],
+    "queued",
+  );
+  await queued.waitFor("stdout", "宝宝说:");
+  queued.write("me next?");
+  await queued.waitFor(
+    "stderr",
+    "your message waits unread in the server's kernel (8 bytes): the server talks to one client at a time",
+  );
+  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>");
+});
+
+test("tcp/client.ts says when the server has read its message and its person has not answered", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript(
+    "tcp/client.ts",
+    ["--port", String(port), "--timeout", "0.2"],
+    "client",
+  );
+  await client.waitFor("stdout", "宝宝说:");
+  client.write("hello?");
+  await server.waitFor("stdout", "高望>>>");
+  await client.waitFor(
+    "stderr",
+    "the server has read your message; its operator has not answered yet\n",
+  );
+  server.write("sorry, typing");
+  await client.waitFor("stdout", "来自高望的消息: sorry, typing\n");
 });
 
 test.run();

@@ -10,15 +10,16 @@ test.after.each(reapAll);
 
 const SCRIPTS = ["tcp/server.ts", "tcp/client.ts", "udp/server.ts", "udp/client.ts"];
 
-test("--help prints the usage on stdout and exits 0, for all four scripts", async () => {
-  for (const script of SCRIPTS) {
-    const proc = spawnScript(script, ["--help"]);
+test("--help and -h print the usage on stdout and exit 0, for all four scripts", async () => {
+  for (const [n, script] of SCRIPTS.entries()) {
+    const proc = spawnScript(script, [n % 2 === 0 ? "--help" : "-h"]);
     assert.equal(await proc.waitExit(), { code: 0, signal: null });
     assert.ok(
       proc.stdout.startsWith(`usage: ${script} [--host H] [--port N] [--trace]`),
       proc.stdout,
     );
-    assert.is(proc.stdout.includes("--timeout S"), script === "udp/client.ts");
+    assert.is(proc.stdout.includes("--timeout S"), script.endsWith("client.ts"));
+    assert.is(proc.stdout.includes("--connect"), script === "udp/client.ts");
     assert.is(proc.stderr, "");
   }
 });
@@ -37,6 +38,13 @@ test("a bad flag or value prints why and the usage on stderr, exit 2", async () 
     ["udp/client.ts", ["--host", ""], /--host must not be empty/],
     ["tcp/client.ts", ["extra"], /Unexpected argument 'extra'/],
     ["tcp/server.ts", ["--timeout", "3"], /Unknown option '--timeout'/],
+    ["tcp/server.ts", ["--port", "-1"], /--port must be a whole number from 0 to 65535, not '-1'/],
+    [
+      "udp/client.ts",
+      ["--timeout", "-2"],
+      /--timeout must be a number of seconds above 0, not '-2'/,
+    ],
+    ["tcp/client.ts", ["--connect"], /Unknown option '--connect'/],
   ];
   for (const [script, args, why] of cases) {
     const proc = spawnScript(script, args);

@@ -66,7 +66,8 @@ test("usage names every flag, --timeout only where the script has it", () => {
     server: false,
     timeout: 3,
   });
-  assert.match(client, /--timeout S {2}seconds before a hint when no reply comes \(default 3\)/);
+  assert.match(client, /--timeout S {2}seconds of silence before a hint, .*\(default 3\)/);
+  assert.match(client, /-h, --help {3}print this help and exit/);
 });
 
 test.run();

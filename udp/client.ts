@@ -13,19 +13,21 @@ import { chatArgs } from "../shared/args.ts";
 import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
-import { close, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
+import { close, connectUdp, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
 
 const args = chatArgs({
   script: "udp/client.ts",
   about: "UDP chat client",
   port: 8002,
   server: false,
-  timeout: 3,
+  timeout: 30,
+  connect: true,
 });
 
 const udpClient = udpSocket(args.host); // 3  udp_client = socket.socket(type=socket.SOCK_DGRAM)
 
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
+if (args.connect) await connectUdp(udpClient, ipPort); // not in the article: udp_client.connect(ip_port)
 
 // 7  while 1
 while (true) {
@@ -34,7 +36,7 @@ while (true) {
 
   await sendto(udpClient, toServerMsg, ipPort); // 10  udp_client.sendto(..., ip_port)
 
-  const hint = { after: args.timeout, from: ipPort }; // after --timeout s with no reply: a hint
+  const hint = { after: args.timeout, to: ipPort }; // when no reply comes: what that means
   const [fromServerMsg, serverAddr] = await recvfrom(udpClient, 1024, hint); // 12  recvfrom(1024)
 
   print(safeText(fromServerMsg), serverAddr); // 14  print(from_server_msg.decode('utf-8'), server_addr)
