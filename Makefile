@@ -11,7 +11,7 @@ STAMP  := node_modules/.installed
 # A script built from tcp/server.ts runs as $(BUILD)/tcp/server.js: the same statements on
 # the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
 CHAT_SOURCES := $(wildcard tcp/*.ts udp/*.ts shared/*.ts)
-DEV_DIRS     := harness tests bench docs/tools
+DEV_DIRS     := harness tests bench docs/tools lab
 DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))
 RUN          := exec $(NODE) $(BUILD)
 

@@ -153,6 +153,12 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "git clone <this repository> && cd tcp-udp-chat": { ci: 'git clone -q "$repo" "$dir"' },
   "make capture": { test: "make capture shows the real handshake, data and teardown, in order" },
   "make capture-udp": { test: "make capture-udp shows two datagrams and no handshake" },
+  "make capture-udp ARGS=--no-server": {
+    test: "make capture-udp --no-server shows the kernel's ICMP port unreachable",
+  },
+  "tcpdump -r docs/captures/tcp.pcap -n": {
+    test: "readPcap reads the committed docs/captures/ files as tcpdump -r does",
+  },
   "make demo": {
     test: "make demo plays the TCP conversation, both sides labelled, with their trace",
   },

@@ -9,8 +9,15 @@ import { ROOT, scriptCommand } from "../../harness/procs.ts";
 
 /** What each command in a marker runs. */
 const TOOLS: Record<string, string[]> = {
-  "make capture": ["docs/tools/capture.ts"],
-  "make capture-udp": ["docs/tools/capture.ts", "--udp"],
+  "make capture": ["docs/tools/capture.ts", "--pcap", "docs/captures/tcp.pcap"],
+  "make capture-udp": ["docs/tools/capture.ts", "--udp", "--pcap", "docs/captures/udp.pcap"],
+  "make capture-udp ARGS=--no-server": [
+    "docs/tools/capture.ts",
+    "--udp",
+    "--no-server",
+    "--pcap",
+    "docs/captures/udp-no-server.pcap",
+  ],
   "make demo": ["docs/tools/demo.ts", "--fast"],
 };
 
