@@ -173,6 +173,12 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
     test: "make room-server and make room-client chat with --nick",
   },
   "make demo-udp": { test: "make demo-udp plays the UDP conversation, datagrams traced" },
+  "make lab": {
+    test: "make lab serves the page, runs the TCP pair when it opens, and ends them all on Ctrl-C",
+  },
+  "make lab ARGS=--udp": {
+    test: "make lab ARGS=--udp runs the UDP pair: a datagram and the sender's address",
+  },
 };
 
 /** The commands run below, by the name of their `<!-- run: NAME -->` block. */
