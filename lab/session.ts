@@ -92,7 +92,6 @@ export class Session {
     this.#ladder.listening(this.#serverPort);
     this.#emit({ kind: "session", mode: this.kind, source: this.source, why: this.why });
     for (const [party, line] of this.#early.splice(0)) this.#line(party, line);
-    if (this.#stopping) return;
     this.#startClient("client");
   }
 

@@ -11,9 +11,10 @@ import { arrowLabel, hex } from "../lab/label.ts";
 import { Ladder } from "../lab/ladder.ts";
 import { LineMatcher } from "../lab/lines.ts";
 import { mermaid } from "../lab/mermaid.ts";
-import { ACK, FIN, type Packet, PSH, SYN } from "../lab/pcap.ts";
+import { ACK, FIN, PSH, SYN } from "../lab/pcap.ts";
 import { sourceLine } from "../lab/source-line.ts";
 import { parseTrace, type TraceEvent } from "../lab/trace.ts";
+import { tcp } from "./packets.ts";
 
 test("parseTrace reads each event by its verb, numbers, addresses and script line", () => {
   const send = parseTrace("[trace 08:43:21.153] send 6 bytes to 127.0.0.1:8124 (tcp/client.ts:40)");
@@ -105,17 +106,18 @@ function ladder(kind: "tcp" | "udp", source: "wire" | "trace") {
   });
   const arrows = () => events.flatMap((e) => (e.kind === "arrow" ? [e.arrow] : []));
   const until = (n: number) => seen.until(() => arrows().length >= n, `${n} arrows`, false, 2000);
+  const states = () => events.flatMap((e) => (e.kind === "state" ? [`${e.party} ${e.state}`] : []));
   const trace = (party: PartyName, time: string, event: string) => {
     const parsed = parseTrace(`[trace 10:00:${time}] ${event}`);
     if (parsed) l.trace(party, parsed);
   };
-  return { l, events, arrows, until, trace };
+  return { l, events, arrows, until, trace, states };
 }
 
 const labels = (arrows: Arrow[]) => arrows.map((a) => a.label);
 
 test("Ladder without a capture draws the arrows the trace implies, FINs in the kernel's order", async () => {
-  const { l, events, arrows, until, trace } = ladder("tcp", "trace");
+  const { l, arrows, until, trace, states } = ladder("tcp", "trace");
   l.listening(8001);
   l.clientStarted("client");
   trace("server", "00.000", "listen on 127.0.0.1:8001, backlog 3 (tcp/server.ts:31)");
@@ -160,8 +162,7 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
     /first wave \/ 客户端先关闭：第一次挥手 · tcp\/client\.ts:53 close\(client\)/,
   );
   assert.match(fin2?.label ?? "", /third wave/);
-  const states = events.flatMap((e) => (e.kind === "state" ? [`${e.party} ${e.state}`] : []));
-  assert.equal(states, [
+  assert.equal(states(), [
     "server LISTEN",
     "server ESTABLISHED",
     "client ESTABLISHED",
@@ -171,31 +172,8 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
   l.stop();
 });
 
-/** A TCP packet between the client on port 5000 and the server on 8001. */
-function tcp(
-  from: "client" | "server",
-  flags: number,
-  seq: number,
-  ack: number,
-  data = "",
-): Packet {
-  const [sport, dport] = from === "client" ? [5000, 8001] : [8001, 5000];
-  return {
-    time: Date.now() / 1000,
-    proto: "tcp",
-    src: "127.0.0.1",
-    dst: "127.0.0.1",
-    sport,
-    dport,
-    seq,
-    ack,
-    flags,
-    payload: Buffer.from(data),
-  };
-}
-
 test("Ladder on the wire draws each segment and adds its script line when the trace tells it", async () => {
-  const { l, events, arrows, until, trace } = ladder("tcp", "wire");
+  const { l, events, arrows, until, trace, states } = ladder("tcp", "wire");
   l.listening(8001);
   l.clientStarted("client");
   trace("server", "00.000", "listen on 127.0.0.1:8001, backlog 3 (tcp/server.ts:31)");
@@ -225,8 +203,7 @@ test("Ladder on the wire draws each segment and adds its script line when the tr
     "FIN to 127.0.0.1:5000: we close first (now FIN-WAIT-1) (tcp/server.ts:54)",
   );
   assert.match(arrows()[4]?.label ?? "", /tcp\/server\.ts:54 close\(conn\)$/);
-  const states = events.flatMap((e) => (e.kind === "state" ? [`${e.party} ${e.state}`] : []));
-  assert.equal(states, [
+  assert.equal(states(), [
     "server LISTEN",
     "client SYN-SENT",
     "server SYN-RECEIVED",

@@ -9,6 +9,7 @@ import { ROOT } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
 import { annotate, flagLetters, roleText, table, tornDown } from "../lab/annotate.ts";
 import { ACK, FIN, type Packet, PcapReader, PSH, RST, readPcap, SYN } from "../lab/pcap.ts";
+import { tcp } from "./packets.ts";
 
 // ---- pcap bytes, built here as tcpdump writes them on lo (Ethernet, IPv4) ----
 
@@ -144,19 +145,7 @@ if (haveTool("tcpdump")) {
 
 // ---- the annotator: roles, relative numbers, states ----
 
-/** A TCP segment between a client on port 5000 and the server on 8001; ISNs 1000 and 7000. */
-function tcp(
-  from: "client" | "server",
-  flags: number,
-  seq: number,
-  ack: number,
-  data = "",
-): Packet {
-  const [sport, dport] = from === "client" ? [5000, 8001] : [8001, 5000];
-  const base = { time: 1 + seq / 1e6, proto: "tcp", src: "127.0.0.1", dst: "127.0.0.1" } as const;
-  return { ...base, sport, dport, seq, ack, flags, payload: Buffer.from(data) };
-}
-
+/** The handshake and 你好, the client's first sequence number 1000, the server's 7000. */
 const HANDSHAKE = [
   tcp("client", SYN, 1000, 0),
   tcp("server", SYN | ACK, 7000, 1001),
