@@ -162,6 +162,10 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
     /first wave \/ 客户端先关闭：第一次挥手 · tcp\/client\.ts:53 close\(client\)/,
   );
   assert.match(fin2?.label ?? "", /third wave/);
+  assert.not.ok(
+    arrows().some((a) => a.label.includes("acknowledges")),
+    "no ACK the trace cannot see",
+  );
   assert.equal(states(), [
     "server LISTEN",
     "server ESTABLISHED",

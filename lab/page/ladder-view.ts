@@ -73,7 +73,7 @@ export class LadderView {
       "data-to": a.to,
     });
     g.append(el("title", {}, a.label));
-    const middle = Math.min(Math.max((x1 + x2) / 2, 330), WIDTH - 330);
+    const middle = (x1 + x2) / 2;
     const head = [
       `${a.ms.toFixed(1)} ms`,
       a.flags === a.name ? a.name : `${a.name} [${a.flags}]`,
@@ -99,6 +99,7 @@ export class LadderView {
     const lineY = y + shown.length * LINE + 14;
     g.append(el("line", { x1, y1: lineY - 8, x2, y2: lineY + 8, "marker-end": "url(#head)" }));
     this.svg.append(g);
+    fit(g);
     this.#stateY = lineY + 14;
     this.#y = lineY + BELOW;
     this.#resize();
@@ -199,6 +200,20 @@ export class LadderView {
     this.svg.setAttribute("viewBox", `0 0 ${WIDTH} ${height}`);
     for (const line of this.svg.querySelectorAll(".lifeline"))
       line.setAttribute("y2", String(height - 10));
+  }
+}
+
+/** Keep each line of text inside the ladder: moved in from an edge, squeezed if too long. */
+function fit(g: Element): void {
+  for (const text of g.querySelectorAll<SVGTextElement>("text")) {
+    const room = WIDTH - 20;
+    const length = Math.min(text.getComputedTextLength(), room);
+    if (length === room) {
+      text.setAttribute("textLength", String(room));
+      text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+    const x = Number(text.getAttribute("x"));
+    text.setAttribute("x", String(Math.min(Math.max(x, 10 + length / 2), WIDTH - 10 - length / 2)));
   }
 }
 
