@@ -178,13 +178,7 @@ export class Annotator {
       else if (bytes > 0 || has(FIN)) roles.push(piggybackRole(dataAcked));
     }
     if (has(ACK)) c.lastAck[from] = p.ack;
-    if (roles.length === 0 && has(RST))
-      roles.push({ en: "RST: the connection is reset", zh: "复位：连接被重置" });
-    if (roles.length === 0)
-      roles.push({
-        en: "ACK: nothing new (a repeat or a window update)",
-        zh: "确认：没有新数据（重复或窗口更新）",
-      });
+    if (roles.length === 0) roles.push(has(RST) ? RESET : NOTHING_NEW);
     this.#advance(c, p, from, acksFin);
     return {
       ms: 0,
@@ -241,6 +235,12 @@ export class Annotator {
     }
   }
 }
+
+const RESET = { en: "RST: the connection is reset", zh: "复位：连接被重置" };
+const NOTHING_NEW = {
+  en: "ACK: nothing new (a repeat or a window update)",
+  zh: "确认：没有新数据（重复或窗口更新）",
+};
 
 /** RFC 9293's diagram: where an end goes when its FIN is acknowledged… */
 const AFTER_OUR_FIN_ACKED: Record<string, string> = {
@@ -301,7 +301,7 @@ export function flagLetters(flags: number): string {
 }
 
 /** The flags by name, as lessons write them: SYN-ACK, PSH-ACK, FIN-ACK. */
-export function flagNames(flags: number): string {
+function flagNames(flags: number): string {
   const names: [number, string][] = [
     [SYN, "SYN"],
     [FIN, "FIN"],

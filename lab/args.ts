@@ -19,7 +19,7 @@ export interface LabArgs {
   capture: boolean;
 }
 
-export const USAGE = `usage: make lab ARGS="[--udp] [--host H] [--port N] [--no-capture] [--help]"
+const USAGE = `usage: make lab ARGS="[--udp] [--host H] [--port N] [--no-capture] [--help]"
   A live ladder of a real conversation between the chat scripts, in the browser.
   --udp         the UDP pair instead of the TCP pair
   --host H      address to serve the page on (default 127.0.0.1)

@@ -104,7 +104,7 @@ async function command(lab: Lab, req: IncomingMessage, res: ServerResponse): Pro
 }
 
 /** The command in `json`, or what is wrong with it. */
-export function parseCommand(json: string): Command | string {
+function parseCommand(json: string): Command | string {
   let value: unknown;
   try {
     value = JSON.parse(json);

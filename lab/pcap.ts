@@ -106,7 +106,7 @@ export function readPcap(bytes: Buffer): Packet[] {
 }
 
 /** One captured frame of link type `link`, if it is an IPv4 TCP, UDP or ICMP packet. */
-export function parseFrame(link: number, frame: Buffer, time: number): Packet | undefined {
+function parseFrame(link: number, frame: Buffer, time: number): Packet | undefined {
   const at = frame.length >= 20 ? LINK_HEADER[link]?.(frame) : undefined;
   if (at === undefined) return undefined;
   return parseIPv4(frame.subarray(at), time);
