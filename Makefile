@@ -11,13 +11,14 @@ STAMP  := node_modules/.installed
 # A script built from tcp/server.ts runs as $(BUILD)/tcp/server.js: the same statements on
 # the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
 CHAT_SOURCES := $(wildcard tcp/*.ts udp/*.ts shared/*.ts)
-DEV_DIRS     := harness tests bench docs/tools
+LAB_SOURCES  := $(wildcard harness/*.ts lab/*.ts lab/*/*.ts)
+DEV_DIRS     := harness tests bench docs/tools lab
 DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))
 RUN          := exec $(NODE) $(BUILD)
 
 .DEFAULT_GOAL := help
 .PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
-        typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench
+        typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab
 
 help:
 	@echo "tcp-udp-chat: the article's four socket chat programs, in TypeScript"
@@ -30,6 +31,7 @@ help:
 	@echo "  make room-client   join it: make room-client ARGS=\"--nick 高望\""
 	@echo "  make demo          a paced conversation, both sides shown (demo-udp: the UDP one)"
 	@echo "  make capture       one conversation under tcpdump, each segment named (root)"
+	@echo "  make lab           the live ladder in the browser: http://127.0.0.1:8080 (--udp)"
 	@echo ""
 	@echo "  make test          every test (make test ARGS=room: only files named room)"
 	@echo "  make ci            typecheck, lint and the tests under coverage, as CI runs them"
@@ -78,6 +80,14 @@ demo: $(BUILD)/.dev
 	@$(RUN)/docs/tools/demo.js $(ARGS)
 demo-udp: $(BUILD)/.dev
 	@$(RUN)/docs/tools/demo.js --udp $(ARGS)
+
+# The lab: the two scripts of a conversation and the ladder between them, live in the
+# browser. Like chatting, it needs no npm package: only the scripts and the lab, built.
+$(BUILD)/.lab: $(CHAT_SOURCES) $(LAB_SOURCES) tools/build.mjs
+	@$(NODE) --no-warnings tools/build.mjs tcp udp shared harness lab
+	@touch $@
+lab: $(BUILD)/.lab
+	@$(RUN)/lab/main.js $(ARGS)
 
 # Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
 docs: $(BUILD)/.dev

@@ -18,18 +18,25 @@ export const PACKAGES: Record<string, string> = {
   socat: "socat",
   ncat: "ncat",
   tcpdump: "tcpdump",
+  chromium: "chromium",
 };
 
 /** Whether `tool` is an executable on PATH. */
 export function haveTool(tool: string): boolean {
-  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+  return toolPath(tool) !== undefined;
+}
+
+/** Where `tool` is on PATH, if it is. */
+export function toolPath(tool: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     try {
       accessSync(join(dir, tool), constants.X_OK);
-      return true;
+      return join(dir, tool);
     } catch {
-      return false;
+      // not in this folder
     }
-  });
+  }
+  return undefined;
 }
 
 /** The tools of `tools` that are not on PATH. */

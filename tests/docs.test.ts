@@ -153,6 +153,12 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "git clone <this repository> && cd tcp-udp-chat": { ci: 'git clone -q "$repo" "$dir"' },
   "make capture": { test: "make capture shows the real handshake, data and teardown, in order" },
   "make capture-udp": { test: "make capture-udp shows two datagrams and no handshake" },
+  "make capture-udp ARGS=--no-server": {
+    test: "make capture-udp --no-server shows the kernel's ICMP port unreachable",
+  },
+  "tcpdump -r docs/captures/tcp.pcap -n": {
+    test: "readPcap reads the committed docs/captures/ files as tcpdump -r does",
+  },
   "make demo": {
     test: "make demo plays the TCP conversation, both sides labelled, with their trace",
   },
@@ -167,6 +173,12 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
     test: "make room-server and make room-client chat with --nick",
   },
   "make demo-udp": { test: "make demo-udp plays the UDP conversation, datagrams traced" },
+  "make lab": {
+    test: "make lab serves the page, runs the TCP pair when it opens, and ends them all on Ctrl-C",
+  },
+  "make lab ARGS=--udp": {
+    test: "make lab ARGS=--udp runs the UDP pair: a datagram and the sender's address",
+  },
 };
 
 /** The commands run below, by the name of their `<!-- run: NAME -->` block. */

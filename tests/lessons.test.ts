@@ -1,8 +1,9 @@
 // The runnable lessons: make demo and make capture play real conversations.
+
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { annotate, annotateUdp, table, tornDown } from "../docs/tools/annotate.ts";
-import { reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
+import { reapAll, spawnProgram, spawnScript, startServer, tempDir } from "../harness/procs.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
 import { tcpSockets, waitForState } from "./tcp-states.ts";
@@ -61,70 +62,6 @@ test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", 
   assert.ok(tcpSockets().some((s) => s.localPort === port && s.state === "TIME-WAIT"));
 });
 
-// Recorded from `make capture`: one connection, with the 3-segment and 4-segment teardowns.
-const HANDSHAKE = [
-  "1.000000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [S], seq 100, win 1, length 0",
-  "1.000010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [S.], seq 300, ack 101, win 1, length 0",
-  "1.000020 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 1, win 1, length 0",
-  "1.002000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [P.], seq 1:7, ack 1, win 1, length 6",
-  "1.002010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [.], ack 7, win 1, length 0",
-];
-
-test("annotate names the handshake, the data and a four-segment teardown", () => {
-  const lines = [
-    ...HANDSHAKE,
-    "1.003000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [F.], seq 7, ack 1, win 1, length 0",
-    "1.003010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [.], ack 8, win 1, length 0",
-    "1.004000 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [F.], seq 1, ack 8, win 1, length 0",
-    "1.004010 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 2, win 1, length 0",
-  ];
-  const roles = annotate(lines, 8001).map((s) => `${s.from} ${s.role}`);
-  assert.equal(roles, [
-    "client SYN: first handshake / 第一次握手",
-    "server SYN-ACK: second handshake / 第二次握手",
-    "client ACK: third handshake / 第三次握手",
-    "client data: 6 bytes from the client",
-    "server ACK: the server has received 6 bytes so far",
-    "client FIN: the client closes its side, first wave / 第一次挥手",
-    "server ACK of that FIN: second wave / 第二次挥手",
-    "server FIN: the server closes too, third wave / 第三次挥手",
-    "client ACK of the last FIN: fourth wave / 第四次挥手",
-  ]);
-  assert.ok(tornDown(annotate(lines, 8001)));
-  assert.match(table(annotate(lines, 8001)), /^ +time {2}direction/);
-});
-
-test("annotate sees the second and third waves in one segment when a FIN also acks a FIN", () => {
-  const lines = [
-    ...HANDSHAKE,
-    "1.003000 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [F.], seq 7, ack 1, win 1, length 0",
-    "1.003010 IP 127.0.0.1.8001 > 127.0.0.1.5000: Flags [F.], seq 1, ack 8, win 1, length 0",
-    "1.003020 IP 127.0.0.1.5000 > 127.0.0.1.8001: Flags [.], ack 2, win 1, length 0",
-  ];
-  const roles = annotate(lines, 8001)
-    .slice(5)
-    .map((s) => s.role);
-  assert.equal(roles, [
-    "FIN: the client closes its side, first wave / 第一次挥手",
-    "ACK + FIN in one segment: second and third waves / 第二、三次挥手",
-    "ACK of the last FIN: fourth wave / 第四次挥手",
-  ]);
-});
-
-test("annotateUdp shows datagrams and nothing else", () => {
-  const lines = [
-    "2.000000 IP 127.0.0.1.5000 > 127.0.0.1.8002: UDP, length 10",
-    "2.001000 IP 127.0.0.1.8002 > 127.0.0.1.5000: UDP, length 2",
-  ];
-  assert.equal(
-    annotateUdp(lines, 8002).map((s) => [s.from, s.bytes]),
-    [
-      ["client", 10],
-      ["server", 2],
-    ],
-  );
-});
-
 test("make capture says clearly when tcpdump is missing", async () => {
   const noTcpdump = spawnScript("docs/tools/capture.ts", [], "capture", {
     env: { PATH: "/nonexistent" },
@@ -151,7 +88,8 @@ if (noNobody) {
 const isRoot = process.getuid?.() === 0;
 if (haveTool("tcpdump") && isRoot) {
   test("make capture shows the real handshake, data and teardown, in order", async () => {
-    const capture = spawnProgram("make capture", ["make", "-s", "capture"]);
+    const pcap = join(tempDir(), "tcp.pcap");
+    const capture = spawnProgram("make capture", ["make", "-s", "capture", `ARGS=--pcap ${pcap}`]);
     assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
     const order = [
       "第一次握手",
@@ -163,6 +101,15 @@ if (haveTool("tcpdump") && isRoot) {
     ];
     assert.equal(inOrder(capture.stdout, order), order);
     assert.match(capture.stdout, /第二次挥手|第二、三次挥手/);
+    // relative numbers: the client's 6 bytes at seq 1 are acknowledged by ack 7, the next byte
+    assert.match(capture.stdout, /client → server {2}\[P\.\] +1 +1 +6 {2}data: 6 bytes/);
+    assert.match(capture.stdout, /server → client {2}\[[.FP]+\] +1 +7 /);
+    // the .pcap holds the same segments, as tcpdump itself reads them
+    const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
+    assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
+    const segments = Number(/, (\d+) segments\n/.exec(capture.stdout)?.[1]);
+    assert.is(read.stdout.trim().split("\n").length, segments, read.stdout);
+    assert.match(read.stdout, /Flags \[S\][\s\S]*Flags \[S\.\][\s\S]*Flags \[P\.\]/);
   });
 
   test("make capture-udp shows two datagrams and no handshake", async () => {
@@ -170,6 +117,19 @@ if (haveTool("tcpdump") && isRoot) {
     assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
     assert.match(capture.stdout, /2 datagrams\n/);
     assert.not.match(capture.stdout, /握手|SYN/);
+  });
+
+  test("make capture-udp --no-server shows the kernel's ICMP port unreachable", async () => {
+    const pcap = join(tempDir(), "udp.pcap");
+    const args = `ARGS=--no-server --pcap ${pcap}`;
+    const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp", args]);
+    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+    assert.match(capture.stdout, /no program on port (\d+), 1 datagram and the kernel's answer\n/);
+    assert.match(capture.stdout, /client → port \d+ +\[UDP\] .* 10 {2}datagram/);
+    assert.match(capture.stdout, /kernel → client +\[ICMP\] .*ICMP port unreachable/);
+    const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
+    assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
+    assert.match(read.stdout, /UDP, length 10\n.*ICMP 127\.0\.0\.1 udp port \d+ unreachable/);
   });
 } else if (!haveTool("tcpdump") && process.env.CI === "true") {
   test("CI has tcpdump", () => assert.unreachable(installHint(["tcpdump"])));

@@ -16,7 +16,18 @@ import { builtScript, ROOT } from "../harness/root.ts";
 const FILE_LIMIT_MS = 240_000;
 
 /** The slowest files, first: a run is as long as its longest chain. */
-const SLOW_FIRST = ["room", "lessons", "docs", "faults", "bench", "interop", "make", "room-load"];
+const SLOW_FIRST = [
+  "lab",
+  "room",
+  "lab-server",
+  "lessons",
+  "docs",
+  "faults",
+  "bench",
+  "interop",
+  "make",
+  "room-load",
+];
 
 const { values, positionals } = parseArgs({
   options: { jobs: { type: "string" } },

@@ -1,14 +1,35 @@
 // tcp-udp-chat: watch the segments of one real conversation on the loopback interface.
-// Run:  make capture        (TCP: handshake, data, ACKs, teardown)
-//       make capture-udp    (UDP: datagrams and nothing else)
+// Run:  make capture                        (TCP: handshake, data, ACKs, teardown)
+//       make capture-udp                    (UDP: datagrams and nothing else)
+//       make capture-udp ARGS=--no-server   (UDP to a port no program has: the kernel's reply)
 // It starts tcp/server.ts (or udp/server.ts) on a free port, runs tcpdump -i lo on that
-// port, plays a short scripted exchange with the client, and prints each segment with
-// its role. tcpdump needs root (it opens a raw socket on lo): run as root or with sudo.
-import { reapAll, spawnProgram, spawnScript, startServer } from "../../harness/procs.ts";
+// port, plays a short scripted exchange with the client, and prints each segment with its
+// role and its relative sequence and acknowledgement numbers. It also writes what tcpdump
+// captured as a .pcap file (Wireshark and `tcpdump -r` open it): in .cache/captures/, or
+// where --pcap FILE says. tcpdump needs root (a raw socket on lo): run as root or with sudo.
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT, reapAll, spawnScript, startServer, transcripts } from "../../harness/procs.ts";
+import { Recorder } from "../../harness/recorder.ts";
 import { haveTool } from "../../harness/tools.ts";
-import { annotate, annotateUdp, type Segment, table, tornDown } from "./annotate.ts";
+import { annotate, type Segment, table, tornDown } from "../../lab/annotate.ts";
+import { Capture, filterFor } from "../../lab/capture.ts";
+import type { Packet } from "../../lab/pcap.ts";
 
-const udp = process.argv.includes("--udp");
+const { values } = parseArgs({
+  options: {
+    udp: { type: "boolean", default: false },
+    "no-server": { type: "boolean", default: false },
+    pcap: { type: "string" },
+  },
+});
+const kind = values.udp ? "udp" : "tcp";
+const noServer = values["no-server"] === true;
+const name = `${kind}${noServer ? "-no-server" : ""}`;
+const pcapFile = values.pcap ?? join(ROOT, ".cache/captures", `${name}.pcap`);
 
 if (!haveTool("tcpdump")) {
   process.stderr.write("make capture needs tcpdump: sudo apt-get install -y tcpdump\n");
@@ -21,45 +42,67 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 
+let capture: Capture | string | undefined;
 try {
-  const kind = udp ? "udp" : "tcp";
-  const { proc: server, port } = await startServer(`${kind}/server.ts`, [], "server");
-  const dump = spawnProgram("tcpdump", [
-    "tcpdump",
-    "-i",
-    "lo",
-    "-n",
-    "-l",
-    "-tt",
-    `${kind} port ${port}`,
-  ]);
-  await dump.waitFor("stderr", "listening on lo");
+  const server = noServer ? undefined : await startServer(`${kind}/server.ts`, [], "server");
+  const port = server?.port ?? (await freeUdpPort());
+  const packets: Packet[] = [];
+  const wire = new Recorder("tcpdump", transcripts); // wakes a wait at each packet
+  capture = await Capture.start(filterFor(kind, port), (p) => {
+    packets.push(p);
+    wire.wake();
+  });
+  if (typeof capture === "string") throw new Error(`tcpdump cannot capture: ${capture}`);
+  const segments = () => annotate(packets, port);
+  const until = (done: (s: Segment[]) => boolean, what: string) =>
+    wire.until(() => done(segments()), what);
   const client = spawnScript(`${kind}/client.ts`, ["--port", String(port)], "client");
-  const lines = () => dump.stdout.split("\n");
-  let segments: Segment[];
-  if (udp) {
+  if (noServer) {
     client.write("你好 udp");
-    await server.waitFor("stdout", "服务端说;");
-    server.write("hi");
+    await until((s) => s.some((x) => x.flags === "ICMP"), "ICMP port unreachable");
+  } else if (kind === "udp") {
+    client.write("你好 udp");
+    await server?.proc.waitFor("stdout", "服务端说;");
+    server?.proc.write("hi");
     await client.waitFor("stdout", "客户端说:", 2);
-    await dump.out.until(() => annotateUdp(lines(), port).length >= 2, "two datagrams");
-    segments = annotateUdp(lines(), port);
+    await until((s) => s.length >= 2, "two datagrams");
   } else {
     client.write("你好");
-    await server.waitFor("stdout", "高望>>>");
-    server.write("hi");
+    await server?.proc.waitFor("stdout", "高望>>>");
+    server?.proc.write("hi");
     await client.waitFor("stdout", "宝宝说:", 2);
     client.write("byebye");
-    await dump.out.until(() => tornDown(annotate(lines(), port)), "the last ACK of the teardown");
-    segments = annotate(lines(), port);
+    await until(tornDown, "the last ACK of the teardown");
   }
-  const clientPort = /127\.0\.0\.1\.(\d+) >/.exec(
-    dump.stdout.split("\n").find((l) => !l.includes(`.${port} >`)) ?? "",
-  )?.[1];
+  await capture.stop(); // tcpdump writes its last packet
+  const found = segments();
+  const clientPort = found[0]?.clientPort;
+  const datagrams = found.filter((s) => s.flags === "UDP").length;
+  const count =
+    kind === "tcp"
+      ? `${found.length} segments`
+      : `${datagrams} datagram${datagrams === 1 ? "" : "s"}${noServer ? " and the kernel's answer" : ""}`;
+  const peer = noServer ? `no program on port ${port}` : `${kind}/server.ts (port ${port})`;
   process.stdout.write(
-    `${kind.toUpperCase()} on lo: ${kind}/client.ts (port ${clientPort}) and ${kind}/server.ts (port ${port}), ` +
-      `${segments.length} ${udp ? "datagrams" : "segments"}\n${table(segments)}`,
+    `${kind.toUpperCase()} on lo: ${kind}/client.ts (port ${clientPort}) and ${peer}, ${count}\n` +
+      table(found, noServer ? `port ${port}` : "server"),
+  );
+  mkdirSync(dirname(pcapFile), { recursive: true });
+  writeFileSync(pcapFile, capture.bytes());
+  const shown = relative(process.cwd(), pcapFile);
+  process.stderr.write(
+    `the capture is in ${shown}: open it in Wireshark, or: tcpdump -r ${shown}\n`,
   );
 } finally {
+  if (typeof capture === "object") await capture.stop();
   await reapAll();
+}
+
+/** A UDP port that no program had a moment ago. */
+async function freeUdpPort(): Promise<number> {
+  const probe = createSocket("udp4").bind(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address();
+  probe.close();
+  return port;
 }

@@ -1,0 +1,165 @@
+// make lab in a real browser (headless Chromium, the Debian package): a teacher types as
+// 宝宝 and 高望 and reads the ladder, as a screen reader reads it (each arrow's label).
+// As root the arrows come from tcpdump and their order is checked against the capture as
+// tcpdump itself reads it; otherwise they come from --trace, and the order of the FINs is
+// checked against the kernel's states the scripts report.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { browserProblem, closeBrowsers, openBrowser } from "../harness/browser.ts";
+import { LabPage, startLab } from "../harness/lab-page.ts";
+import { ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+
+test.after.each(async () => {
+  await closeBrowsers();
+  await reapAll();
+});
+
+/** Where the screenshots go, for a person to look at: ignored by git. */
+const SHOTS = join(ROOT, ".cache/screenshots");
+
+/** The names of the arrows (`SYN`, `FIN-ACK`, …) with their direction. */
+const names = (labels: string[]) =>
+  labels.map((l) => /^(\S+ → \S+): (\S+)/.exec(l)?.slice(1).join(" "));
+
+/** Which side's FIN came first on the wire, as `tcpdump -r` reads the lab's capture. */
+async function finsOnTheWire(url: string, serverPort: number): Promise<string[]> {
+  const file = join(tempDir(), "lab.pcap");
+  writeFileSync(file, Buffer.from(await (await fetch(`${url}/capture.pcap`)).arrayBuffer()));
+  const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", file, "-n"]);
+  assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
+  return read.stdout
+    .split("\n")
+    .filter((line) => /Flags \[F/.test(line))
+    .map((line) => (line.includes(`127.0.0.1.${serverPort} >`) ? "server" : "client"));
+}
+
+/** Which side's FIN came first, as the kernel told each script (`now FIN-WAIT-1`: it was first). */
+function finsByTheKernel(client: string, server: string): string[] {
+  const first = (text: string) => /FIN to \S+ .*\(now (FIN-WAIT-[12]|TIME-WAIT)\)/.test(text);
+  return first(client) ? ["client", "server"] : first(server) ? ["server", "client"] : [];
+}
+
+const problem = browserProblem();
+if (problem && process.env.CI === "true") {
+  test("CI has Chromium for the lab's browser tests", () => assert.unreachable(problem));
+} else if (problem) {
+  console.log(`the lab's browser tests skipped: ${problem}`);
+} else {
+  test("make lab in a browser: 你好 from 宝宝 reaches 高望, and the ladder shows every segment", async () => {
+    const { url } = await startLab();
+    const lab = new LabPage(await openBrowser(url));
+    await lab.waitScreen("client", "宝宝说:");
+    await lab.waitArrow(/^client → server: ACK .*third handshake/);
+    await lab.type("client", "你好");
+    await lab.waitScreen("server", "来自宝宝的消息: 你好");
+    await lab.waitArrow(
+      /^client → server: PSH-ACK \[P\.\] seq 1 .*len 6 · .*"你好" e4 bd a0 e5 a5 bd · tcp\/client\.ts:\d+ send\(client, toServerMsg\)/,
+    );
+    await lab.type("server", "hi");
+    await lab.waitScreen("client", "来自高望的消息: hi");
+    await lab.type("client", "byebye");
+    await lab.waitScreen("server", "来自宝宝的消息: byebye");
+    await lab.waitArrow(/: FIN-ACK/, 2);
+    const source = await lab.source();
+    if (source === "wire") await lab.waitArrow(/fourth wave/);
+    const arrows = await lab.arrows();
+    assert.equal(names(arrows.slice(0, 3)), [
+      "client → server SYN",
+      "server → client SYN-ACK",
+      "client → server ACK",
+    ]);
+    assert.match(
+      arrows.join("\n"),
+      /第一次握手[\s\S]*第二次握手[\s\S]*第三次握手[\s\S]*第一次挥手/,
+    );
+    const serverPort = Number(
+      /listening on 127\.0\.0\.1:(\d+)/.exec(await lab.screen("server"))?.[1],
+    );
+    const fins = arrows.filter((l) => /^\S+ → \S+: FIN/.test(l)).map((l) => l.split(" ")[0]);
+    const real =
+      source === "wire"
+        ? await finsOnTheWire(url, serverPort)
+        : finsByTheKernel(await lab.screen("client"), await lab.screen("server"));
+    assert.equal(fins, real, `the FINs on the ladder, against ${source}:\n${arrows.join("\n")}`);
+    const titles = await lab.page.$$eval("#ladder g.arrow title", (ts) =>
+      ts.map((t) => t.textContent),
+    );
+    assert.equal(titles, arrows, "every arrow's <title> is its label");
+    mkdirSync(SHOTS, { recursive: true });
+    await lab.page.screenshot({ path: join(SHOTS, "lab-tcp.png") });
+  });
+
+  test("make lab --udp in a browser: datagrams with their sender, no handshake, the kernel's refusal", async () => {
+    const { url } = await startLab(["--udp"]);
+    const lab = new LabPage(await openBrowser(url));
+    await lab.waitScreen("client", "客户端说:");
+    await lab.type("client", "你好 udp");
+    await lab.waitScreen("server", "你好 udp ('127.0.0.1', ");
+    const printed =
+      /你好 udp (\('127\.0\.0\.1', \d+\))/.exec(await lab.screen("server"))?.[1] ?? "?";
+    const sender = printed.replace(/[()]/g, "\\$&");
+    await lab.waitArrow(new RegExp(`^client → server: UDP len 10 · from ${sender} · datagram`));
+    await lab.type("server", "hi udp");
+    await lab.waitScreen("client", "hi udp ('127.0.0.1', ");
+    await lab.waitArrow(/^server → client: UDP len 6 /);
+    await lab.key("server", "ctrl-c");
+    await lab.waitScreen("server", "^C");
+    await lab.page.locator("#pane-server[data-running=false]").waitFor();
+    await lab.type("client", "anyone?");
+    await lab.waitArrow(/^client → server: UDP len 7 /);
+    if ((await lab.source()) === "wire")
+      await lab.waitArrow(/^kernel → client: ICMP .*port unreachable/);
+    const arrows = await lab.arrows();
+    assert.not.ok(
+      arrows.some((l) => /SYN|握手/.test(l)),
+      arrows.join("\n"),
+    );
+    mkdirSync(SHOTS, { recursive: true });
+    await lab.page.screenshot({ path: join(SHOTS, "lab-udp.png") });
+  });
+
+  test("the lab's page pauses, steps, speaks 中文, reloads, slows down, and saves the ladder as SVG and Mermaid", async () => {
+    const { url } = await startLab(["--no-capture"]);
+    const lab = new LabPage(await openBrowser(url));
+    await lab.waitArrow(/third handshake/);
+    assert.equal(await lab.source(), "trace");
+    assert.match(await lab.text("#source"), /from the scripts' --trace events.*--no-capture$/);
+    await lab.press("pause");
+    await lab.type("client", "你好");
+    await lab.waitScreen("server", "来自宝宝的消息: 你好");
+    await lab.page.locator("#queued", { hasText: "+1" }).waitFor();
+    assert.is((await lab.arrows()).length, 3, "paused: the data arrow waits");
+    await lab.press("step");
+    await lab.waitArrow(/len 6/);
+    await lab.press("language");
+    assert.match(await lab.text("h1"), /实验/);
+    assert.match(await lab.text("#source"), /^箭头来自脚本的 --trace 事件/);
+    assert.is(await lab.page.getAttribute("html", "lang"), "zh-CN");
+    const save = async (button: string) => {
+      const [download] = await Promise.all([lab.page.waitForEvent("download"), lab.press(button)]);
+      return readFileSync((await download.path()) as string, "utf8");
+    };
+    const svg = await save("svg");
+    assert.match(
+      svg,
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+    );
+    assert.is((svg.match(/<g class="arrow/g) ?? []).length, 4);
+    assert.match(svg, /aria-label="client → server: PSH-ACK [^"]*你好/);
+    assert.match(await save("mermaid"), /^sequenceDiagram\n {2}participant client as 宝宝/);
+    await lab.page.reload();
+    await lab.waitScreen("server", "来自宝宝的消息: 你好");
+    await lab.waitArrow(/len 6/);
+    await lab.press("clear");
+    await lab.page.waitForFunction(() => document.querySelectorAll("#ladder g.arrow").length === 0);
+    await lab.press("slow"); // one arrow every 1.5 s
+    assert.is(await lab.page.getAttribute("#slow", "aria-pressed"), "true");
+    await lab.type("server", "hi");
+    await lab.waitArrow(/^server → client: PSH-ACK .*len 2/);
+    assert.is((await lab.arrows()).length, 1);
+  });
+}
+
+test.run();
