@@ -2,9 +2,11 @@
 // trace lines read by verb and numbers (lab/trace.ts), each arrow tied to the statement
 // that sent it (lab/lines.ts, lab/source-line.ts), the ladder itself (lab/ladder.ts), its
 // label (lab/label.ts) and its Mermaid text (lab/mermaid.ts).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { transcripts } from "../harness/procs.ts";
+import { ROOT, transcripts } from "../harness/procs.ts";
 import { Recorder } from "../harness/recorder.ts";
 import type { Arrow, LabEvent, PartyName } from "../lab/events.ts";
 import { arrowLabel, hex } from "../lab/label.ts";
@@ -15,6 +17,20 @@ import { ACK, FIN, PSH, SYN } from "../lab/pcap.ts";
 import { sourceLine } from "../lab/source-line.ts";
 import { parseTrace, type TraceEvent } from "../lab/trace.ts";
 import { tcp } from "./packets.ts";
+
+/** `script:N`, the line of `script` that holds `statement`: as the trace names it. */
+function at(script: string, statement: string): string {
+  const lines = readFileSync(join(ROOT, script), "utf8").split("\n");
+  return `${script}:${lines.findIndex((l) => l.includes(statement)) + 1}`;
+}
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const CLIENT_CONNECT = at("tcp/client.ts", "await connect(client, ipPort)");
+const CLIENT_SEND = at("tcp/client.ts", "send(client, toServerMsg)");
+const CLIENT_CLOSE = at("tcp/client.ts", "close(client); // 23");
+const SERVER_ACCEPT = at("tcp/server.ts", "await accept(server)");
+const SERVER_RECV = at("tcp/server.ts", "await recv(conn, 1024)");
+const SERVER_SEND = at("tcp/server.ts", "send(conn, toClientMsg)");
+const SERVER_CLOSE = at("tcp/server.ts", "close(conn); // 26");
 
 test("parseTrace reads each event by its verb, numbers, addresses and script line", () => {
   const send = parseTrace("[trace 08:43:21.153] send 6 bytes to 127.0.0.1:8124 (tcp/client.ts:40)");
@@ -83,16 +99,16 @@ test("LineMatcher pairs arrows and script lines in order, whichever comes first"
   const lines = new LineMatcher();
   assert.is(lines.arrow("client send", 1), undefined);
   assert.is(lines.arrow("client send", 2), undefined);
-  assert.is(lines.line("client send", "tcp/client.ts:40"), 1);
-  assert.is(lines.line("server send", "tcp/server.ts:51"), undefined);
-  assert.is(lines.arrow("server send", 3), "tcp/server.ts:51");
-  assert.is(lines.line("client send", "tcp/client.ts:40"), 2);
+  assert.is(lines.line("client send", CLIENT_SEND), 1);
+  assert.is(lines.line("server send", SERVER_SEND), undefined);
+  assert.is(lines.arrow("server send", 3), SERVER_SEND);
+  assert.is(lines.line("client send", CLIENT_SEND), 2);
 });
 
 test("sourceLine names the statement a script line holds, without its comment", () => {
-  assert.is(sourceLine("tcp/client.ts:40"), "tcp/client.ts:40 send(client, toServerMsg)");
-  assert.is(sourceLine("tcp/server.ts:35"), "tcp/server.ts:35 accept(server)");
-  assert.is(sourceLine("tcp/client.ts:32"), "tcp/client.ts:32 connect(client, ipPort)");
+  assert.is(sourceLine(CLIENT_SEND), `${CLIENT_SEND} send(client, toServerMsg)`);
+  assert.is(sourceLine(SERVER_ACCEPT), `${SERVER_ACCEPT} accept(server)`);
+  assert.is(sourceLine(CLIENT_CONNECT), `${CLIENT_CONNECT} connect(client, ipPort)`);
   assert.is(sourceLine("udp/nowhere.ts:1"), "udp/nowhere.ts:1");
 });
 
@@ -121,21 +137,21 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
   l.listening(8001);
   l.clientStarted("client");
   trace("server", "00.000", "listen on 127.0.0.1:8001, backlog 3 (tcp/server.ts:31)");
-  trace("server", "01.000", "accept 127.0.0.1:5000 (tcp/server.ts:35)");
-  trace("client", "01.001", "connected 127.0.0.1:5000 -> 127.0.0.1:8001 (tcp/client.ts:32)");
+  trace("server", "01.000", `accept 127.0.0.1:5000 (${SERVER_ACCEPT})`);
+  trace("client", "01.001", `connected 127.0.0.1:5000 -> 127.0.0.1:8001 (${CLIENT_CONNECT})`);
   l.typed("client", "你好");
-  trace("client", "02.000", "send 6 bytes to 127.0.0.1:8001 (tcp/client.ts:40)");
-  trace("server", "02.001", "recv 6 bytes from 127.0.0.1:5000 (tcp/server.ts:40)");
+  trace("client", "02.000", `send 6 bytes to 127.0.0.1:8001 (${CLIENT_SEND})`);
+  trace("server", "02.001", `recv 6 bytes from 127.0.0.1:5000 (${SERVER_RECV})`);
   // the server's stamp comes first, but the kernel says its FIN went second
   trace(
     "server",
     "03.000",
-    "FIN to 127.0.0.1:5000: we close second (now CLOSED) (tcp/server.ts:54)",
+    `FIN to 127.0.0.1:5000: we close second (now CLOSED) (${SERVER_CLOSE})`,
   );
   trace(
     "client",
     "03.004",
-    "FIN to 127.0.0.1:8001: we close first (now TIME-WAIT) (tcp/client.ts:53)",
+    `FIN to 127.0.0.1:8001: we close first (now TIME-WAIT) (${CLIENT_CLOSE})`,
   );
   await until(6);
   const [syn, synAck, ack, data, fin1, fin2] = arrows() as Arrow[];
@@ -155,11 +171,13 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
   assert.ok(arrows().every((a) => a.inferred));
   assert.match(
     data?.label ?? "",
-    /len 6 · data: 6 bytes .* · "你好" e4 bd a0 e5 a5 bd · tcp\/client\.ts:40 send\(client, toServerMsg\) · from the --trace/,
+    new RegExp(
+      `len 6 · data: 6 bytes .* · "你好" e4 bd a0 e5 a5 bd · ${esc(CLIENT_SEND)} send\\(client, toServerMsg\\) · from the --trace`,
+    ),
   );
   assert.match(
     fin1?.label ?? "",
-    /first wave \/ 客户端先关闭：第一次挥手 · tcp\/client\.ts:53 close\(client\)/,
+    new RegExp(`first wave \\/ 客户端先关闭：第一次挥手 · ${esc(CLIENT_CLOSE)} close\\(client\\)`),
   );
   assert.match(fin2?.label ?? "", /third wave/);
   assert.not.ok(
@@ -183,30 +201,30 @@ test("Ladder on the wire draws each segment and adds its script line when the tr
   trace("server", "00.000", "listen on 127.0.0.1:8001, backlog 3 (tcp/server.ts:31)");
   l.packet(tcp("client", SYN, 100, 0));
   l.packet(tcp("server", SYN | ACK, 500, 101));
-  trace("client", "01.001", "connected 127.0.0.1:5000 -> 127.0.0.1:8001 (tcp/client.ts:32)");
+  trace("client", "01.001", `connected 127.0.0.1:5000 -> 127.0.0.1:8001 (${CLIENT_CONNECT})`);
   l.packet(tcp("client", ACK, 101, 501));
-  trace("client", "02.000", "send 6 bytes to 127.0.0.1:8001 (tcp/client.ts:40)"); // before its segment
+  trace("client", "02.000", `send 6 bytes to 127.0.0.1:8001 (${CLIENT_SEND})`); // before its segment
   l.packet(tcp("client", PSH | ACK, 101, 501, "你好"));
   l.packet(tcp("server", FIN | ACK, 501, 107));
   await until(5);
   assert.equal(labels(arrows()).slice(0, 4), [
-    "client → server: SYN [S] seq 0 len 0 · SYN: first handshake / 第一次握手 · tcp/client.ts:32 connect(client, ipPort)",
+    `client → server: SYN [S] seq 0 len 0 · SYN: first handshake / 第一次握手 · ${CLIENT_CONNECT} connect(client, ipPort)`,
     "server → client: SYN-ACK [S.] seq 0 ack 1 len 0 · SYN-ACK: second handshake / 第二次握手",
     "client → server: ACK [.] seq 1 ack 1 len 0 · ACK: third handshake / 第三次握手",
-    'client → server: PSH-ACK [P.] seq 1 ack 1 len 6 · data: 6 bytes from the client / 数据：客户端发来 6 字节 · "你好" e4 bd a0 e5 a5 bd · tcp/client.ts:40 send(client, toServerMsg)',
+    `client → server: PSH-ACK [P.] seq 1 ack 1 len 6 · data: 6 bytes from the client / 数据：客户端发来 6 字节 · "你好" e4 bd a0 e5 a5 bd · ${CLIENT_SEND} send(client, toServerMsg)`,
   ]);
   // the connect line came after the SYN was drawn: a line event told the pages
   const update = events.find((e) => e.kind === "line");
   assert.equal(update && update.kind === "line" && [update.id, update.line], [
     1,
-    "tcp/client.ts:32 connect(client, ipPort)",
+    `${CLIENT_CONNECT} connect(client, ipPort)`,
   ]);
   trace(
     "server",
     "03.000",
-    "FIN to 127.0.0.1:5000: we close first (now FIN-WAIT-1) (tcp/server.ts:54)",
+    `FIN to 127.0.0.1:5000: we close first (now FIN-WAIT-1) (${SERVER_CLOSE})`,
   );
-  assert.match(arrows()[4]?.label ?? "", /tcp\/server\.ts:54 close\(conn\)$/);
+  assert.match(arrows()[4]?.label ?? "", new RegExp(`${esc(SERVER_CLOSE)} close\\(conn\\)$`));
   assert.equal(states(), [
     "server LISTEN",
     "client SYN-SENT",

@@ -299,6 +299,10 @@ test("a script killed from outside: the page is told, and restart starts a fresh
     "the note",
   );
   assert.equal(page.of("note")[0]?.zh, "高望的服务端已结束（signal SIGKILL）");
+  // The dead server's kernel sent FIN: a half-close, so 宝宝's prompt stays open until the
+  // line being typed is sent (and refused); then the conversation ends.
+  await page.until((w) => w.printed("client", "stderr").includes("(half-close)"), "the half-close");
+  await command(url, { do: "type", party: "client", text: "anyone?" });
   await page.until(
     (w) => w.of("party").some((p) => p.party === "client" && !p.running),
     "the client to end",
