@@ -45,6 +45,10 @@ export interface KernelSocket {
   recvQ: number;
   /** Bytes sent and not acknowledged yet. */
   sendQ: number;
+  /** Seconds left on the socket's timer (TIME-WAIT's, a retransmission's), if one runs. */
+  timer: number | undefined;
+  /** UDP: datagrams the kernel dropped because the socket's receive buffer was full. */
+  drops: number;
 }
 
 /** Every socket of `kind` the kernel lists now, or `undefined` where there is no /proc/net. */
@@ -59,16 +63,21 @@ export function socketTable(kind: "tcp" | "udp"): KernelSocket[] | undefined {
     } catch {
       continue; // not Linux, or no IPv6
     }
-    // "  0: 0100007F:1F41 0100007F:A3C2 01 00000000:00000006 ...": ends, state, queues
+    // "  0: 0100007F:1F41 0100007F:A3C2 01 00000000:00000006 03:0000175B ...": ends, state,
+    // queues, timer (ticks of 1/100 s); a UDP row ends with the datagrams it dropped
     for (const line of table.trim().split("\n").slice(1)) {
-      const [, local = "", remote = "", state = "", queues = ""] = line.trim().split(/\s+/);
+      const fields = line.trim().split(/\s+/);
+      const [, local = "", remote = "", state = "", queues = "", timers = ""] = fields;
       const [sendQ = "0", recvQ = "0"] = queues.split(":");
+      const [timerKind = "00", left = "0"] = timers.split(":");
       rows.push({
         localPort: Number.parseInt(local.split(":").at(-1) ?? "0", 16),
         remotePort: Number.parseInt(remote.split(":").at(-1) ?? "0", 16),
         state: STATES[Number.parseInt(state, 16)] ?? "?",
         recvQ: Number.parseInt(recvQ, 16),
         sendQ: Number.parseInt(sendQ, 16),
+        timer: timerKind === "00" ? undefined : Number.parseInt(left, 16) / 100,
+        drops: kind === "udp" ? Number(fields.at(-1)) : 0,
       });
     }
   }

@@ -38,6 +38,8 @@ interface Inbox {
   held: number;
   /** Datagrams dropped because the inbox was full, not yet told. */
   dropped: number;
+  /** The kernel's own count of drops for this socket, when last told. */
+  kernelDrops: number;
   wake?: () => void;
 }
 
@@ -64,7 +66,7 @@ const UTF8 = new TextDecoder("utf-8");
 /** A UDP socket for talking to or listening on `host` (IPv6 when the host is an IPv6 address). */
 export function udpSocket(host: string): Socket {
   const sock = createSocket(isIPv6(host) ? "udp6" : "udp4");
-  const inbox: Inbox = { datagrams: [], held: 0, dropped: 0 };
+  const inbox: Inbox = { datagrams: [], held: 0, dropped: 0, kernelDrops: 0 };
   inboxes.set(sock, inbox);
   sock.on("message", (msg, rinfo) => {
     if (tracing()) {
@@ -124,8 +126,13 @@ export async function recvfrom(
   const [msg, rinfo] = inbox.datagrams.shift() as [Buffer, RemoteInfo];
   inbox.held -= cost(msg.length);
   if (inbox.dropped > 0) {
+    // the kernel may have dropped some too, before Node could read them: its table says how many
+    const port = sock.address().port;
+    const kernel = socketTable("udp")?.find((s) => s.localPort === port)?.drops ?? 0;
+    const dropped = inbox.dropped + kernel - inbox.kernelDrops;
+    inbox.kernelDrops = kernel;
     note(
-      `(${inbox.dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
+      `(${dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
         "KiB waited unread, more than the kernel's receive buffer holds)",
     );
     inbox.dropped = 0;

@@ -2,7 +2,7 @@
 // Article: "python 网络通信协议/TCP,UD", https://www.lsjlt.com/news/180678.html
 // The numbers in the comments are the program's own line numbers as the article prints them.
 //
-// Run:  make tcp-client            (or: node --import tsx tcp/client.ts [--port N] [--trace])
+// Run:  make tcp-client            (or, on Node >= 22.18: node tcp/client.ts [--port N] [--trace])
 // First start the server (make tcp-server). Type byebye to end the conversation.
 //
 // What it does better than the original, each a lesson in docs/06-pitfalls.md: a server that
@@ -31,13 +31,13 @@ const client = new Socket({ allowHalfOpen: true }); // 3  client = socket.socket
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = '127.0.0.1', 8001
 
 await connect(client, ipPort); // 7  client.connect(ip_port)
-const prompt = { signal: peerDone(client), emptyNote: NOTHING_TO_SEND }; // gives up if 高望 leaves
+const prompt = { signal: peerDone(client), emptyNote: NOTHING_TO_SEND }; // ends if 高望 resets
 const hint = { after: args.timeout }; // no answer to our first message: what that may mean
 
 // 9  while 1
 while (true) {
   const toServerMsg = await input("宝宝说:", prompt); // 10  to_server_msg = input('宝宝说:')
-  if (toServerMsg === null) break; // stdin ended, or the server left: a note is on stderr
+  if (toServerMsg === null) break; // stdin ended, or the server reset: a note is on stderr
 
   send(client, toServerMsg); // 12  client.send(to_server_msg.encode('utf-8'))
 
@@ -47,7 +47,7 @@ while (true) {
   }
 
   const fromServerMsg = await recv(client, 1024, hint); // 18  client.recv(1024), decoded as in 20
-  if (fromServerMsg === null) break; // the server left: a note is on stderr
+  if (fromServerMsg === null) break; // the server closed or reset: a note is on stderr
 
   print("来自高望的消息:", safeText(fromServerMsg)); // 20  print('来自高望的消息:', ...)
 }

@@ -2,7 +2,7 @@
 // Article: "python 网络通信协议/TCP,UD", https://www.lsjlt.com/news/180678.html
 // The numbers in the comments are the program's own line numbers as the article prints them.
 //
-// Run:  make tcp-server            (or: node --import tsx tcp/server.ts [--port N] [--trace])
+// Run:  make tcp-server            (or, on Node >= 22.18: node tcp/server.ts [--port N] [--trace])
 // Then: make tcp-client            in a second terminal, and chat; the client ends with byebye.
 //
 // What it does better than the original, each a lesson in docs/06-pitfalls.md: a client that
@@ -35,12 +35,12 @@ await listen(server, ipPort, 3); // 9, 11  server.bind(ip_port); server.listen(3
 // 13  while 1  (and stdin still open)
 while (!inputEnded()) {
   const [conn] = await accept(server); // 14  conn, addr = server.accept()
-  const prompt = { signal: peerDone(conn), emptyNote: NOTHING_TO_SEND }; // gives up if 宝宝 leaves
+  const prompt = { signal: peerDone(conn), emptyNote: NOTHING_TO_SEND }; // ends if 宝宝 resets
 
   // 16  while 1
   while (true) {
     const fromClientMsg = await recv(conn, 1024); // 17  conn.recv(1024), decoded as in 18
-    if (fromClientMsg === null) break; // the client left without byebye: a note is on stderr
+    if (fromClientMsg === null) break; // the client closed or reset, without byebye: see stderr
     print("来自宝宝的消息:", safeText(fromClientMsg)); // 18  print('来自宝宝的消息:', ...)
 
     // 20  if ... == 'byebye'
@@ -49,7 +49,7 @@ while (!inputEnded()) {
     }
 
     const toClientMsg = await input("高望>>>", prompt); // 23  to_client_msg = input('高望>>>')
-    if (toClientMsg === null) break; // stdin ended, or the client left while we typed
+    if (toClientMsg === null) break; // stdin ended, or the client reset while we typed
     send(conn, toClientMsg); // 24  conn.send(to_client_msg.encode('utf-8'))
   }
 

@@ -129,6 +129,18 @@ test("tcp/server.ts loses nothing when a client sends a long message and half-cl
   assert.not.match(server.stderr, STACK);
 });
 
+test("tcp/server.ts drops a line typed while no client is connected, with a note", async () => {
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  server.write("hello, anyone?"); // typed before any client: it would answer a stranger
+  await server.waitFor("stderr", "(not sent: no client is connected)\n");
+  const client = await rawTcpClient(port, "first client");
+  client.sock.write("你好");
+  await server.waitFor("stdout", "高望>>>");
+  server.write("welcome");
+  await client.got.waitFor("welcome");
+  assert.is(client.got.text, "welcome", "the early line never reached the client");
+});
+
 // stdin ends.
 
 test("tcp/client.ts closes and exits 0 at the end of stdin; the server notes it and goes on", async () => {

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import { reapAll, spawnProgram, spawnScript, startServer, tempDir } from "../harness/procs.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
-import { tcpSockets, waitForState } from "./tcp-states.ts";
+import { rawTcpClient, rawTcpServer } from "./peers.ts";
+import { tcpSockets, waitForSockets, waitForState } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
@@ -48,6 +49,24 @@ test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
   assert.match(demo.stdout, /server ┆ \[trace [\d:.]+\] datagram in: 10 bytes from/);
 });
 
+test("the kernel answers bytes sent to a closed socket with a reset: the second send fails, as Python's BrokenPipeError", async () => {
+  const raw = await rawTcpServer("server side");
+  const gone = await rawTcpClient(raw.port, "a client that exits");
+  const conn = await raw.accepted();
+  gone.sock.destroy(); // close(2), as a process that exits: its kernel sends FIN
+  await conn.got.waitClosed(); // the FIN: a half-close, as far as this side can tell
+  const failed = new Promise<string>((resolve) =>
+    conn.sock.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "")),
+  );
+  conn.sock.write("first answer"); // accepted by our kernel; the peer's kernel answers RST
+  await waitForSockets(
+    (all) => !all.some((s) => s.localPort === raw.port && s.remotePort === gone.sock.localPort),
+    "the reset to remove the connection",
+  );
+  conn.sock.write("second answer"); // now the kernel refuses: EPIPE, Python's BrokenPipeError
+  assert.match(await failed, /^(EPIPE|ECONNRESET)$/);
+});
+
 test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
   const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
@@ -59,7 +78,12 @@ test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", 
   await waitForState({ localPort: port }, "TIME-WAIT");
   const again = spawnScript("tcp/server.ts", ["--port", String(port)], "restarted");
   await again.waitFor("stderr", `listening on 127.0.0.1:${port} (tcp)\n`);
-  assert.ok(tcpSockets().some((s) => s.localPort === port && s.state === "TIME-WAIT"));
+  const waiting = tcpSockets().find((s) => s.localPort === port && s.state === "TIME-WAIT");
+  // Linux waits a fixed 60 s (TCP_TIMEWAIT_LEN), whatever RFC 9293's 2 × MSL would say
+  assert.ok(
+    waiting?.timer !== undefined && waiting.timer > 40 && waiting.timer <= 60,
+    String(waiting?.timer),
+  );
 });
 
 test("make capture says clearly when tcpdump is missing", async () => {

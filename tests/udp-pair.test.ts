@@ -88,6 +88,26 @@ test("udp/server.ts answers the sender of the datagram it printed; others wait i
   assert.is(bob.got.text, "to bob\u0000");
 });
 
+test("udp/server.ts holds a flood as the kernel's receive buffer would, and says how many datagrams it dropped", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", [], "server");
+  const flood = await rawUdp("flood");
+  await flood.send("first", port);
+  await server.waitFor("stdout", "服务端说;"); // its person is typing: nothing is read meanwhile
+  const sent = 3000;
+  for (let i = 0; i < sent; i++) await flood.send(`f${i}`.padEnd(6, "."), port);
+  server.write("ok");
+  const note = /\((\d+) datagrams were dropped: they came while 208 KiB waited unread/;
+  const dropped = Number(note.exec(await server.waitFor("stderr", note))?.[1]);
+  // Python's kernel keeps 256 six-byte datagrams in 208 KiB: the mirror keeps as many in
+  // its inbox, and a few more may still sit in the kernel, unread by Node
+  const kept = sent - dropped;
+  console.log(
+    `udp flood: ${sent} sent while the prompt was open, ${dropped} dropped, ${kept} kept`,
+  );
+  assert.ok(kept >= 256 && kept <= 2 * 256, String(kept));
+  await server.waitFor("stdout", /服务端说;f0\.\.\.\. \('127\.0\.0\.1', \d+\)\n服务端说;$/);
+});
+
 test("udp pair works over IPv6, printing the address as Python's 4-tuple", async () => {
   const { server, client, port } = await udpPair(["--host", "::1"], ["--host", "::1"]);
   assert.match(server.stderr, new RegExp(`listening on \\[::1\\]:${port} \\(udp\\)`));

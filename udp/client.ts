@@ -2,13 +2,14 @@
 // Article: "python 网络通信协议/TCP,UD", https://www.lsjlt.com/news/180678.html
 // The numbers in the comments are the program's own line numbers as the article prints them.
 //
-// Run:  make udp-client            (or: node --import tsx udp/client.ts [--port N] [--timeout S])
+// Run:  make udp-client            (or, on Node >= 22.18: node udp/client.ts [--port N] [--timeout S])
 // First start the server (make udp-server). There is no connection and no byebye: each
 // line is one datagram; stop with Ctrl-D or Ctrl-C.
 //
 // What it does better than the original, each a lesson in docs/06-pitfalls.md: when no reply
-// comes it says why after --timeout seconds instead of waiting in silence; stdin ending,
-// Ctrl-C, broken UTF-8, control characters and a bad host end in a one-line note.
+// comes it says what that means, as far as it is known, instead of waiting in silence
+// (--connect hears a refusal); stdin ending, Ctrl-C, broken UTF-8, control characters and
+// a bad host end in a one-line note.
 import { chatArgs } from "../shared/args.ts";
 import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";

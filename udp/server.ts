@@ -3,7 +3,7 @@
 // The article prints this program without line numbers; the comments count its lines
 // the same way as the others, from "1 import socket".
 //
-// Run:  make udp-server            (or: node --import tsx udp/server.ts [--port N] [--trace])
+// Run:  make udp-server            (or, on Node >= 22.18: node udp/server.ts [--port N] [--trace])
 // Then: make udp-client            in a second terminal. There is no connection: each
 // message is one datagram, and the server answers whoever sent the last one.
 //

@@ -1,0 +1,102 @@
+// What a person sees at a real terminal: the mirrors on a pseudo-terminal, the screen read
+// back through a terminal emulator, narrow (40 columns) and wide (120), with Chinese text.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { reapAll, scriptCommand, startServer } from "../harness/procs.ts";
+import { Screen } from "../harness/screen.ts";
+import { haveTool } from "../harness/tools.ts";
+import { rawTcpServer } from "./peers.ts";
+
+test.after.each(reapAll);
+
+/** How many times `text` occurs on `screen` (wrapped lines joined). */
+const times = (screen: Screen, text: string) => screen.text().split(text).length - 1;
+
+/** A long line of Chinese that wraps at 40 columns: 30 characters, 60 columns. */
+const LONG = "今天天气很好我们一起去公园散步吧然后去吃饭看电影好不好呀";
+
+if (!haveTool("script")) {
+  console.log("terminal tests skipped: script(1) is missing (sudo apt-get install -y util-linux)");
+}
+
+for (const cols of haveTool("script") ? [40, 120] : []) {
+  test(`on a terminal, what arrives goes above the prompt and the half-typed line, at ${cols} columns`, async () => {
+    const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+    const client = Screen.start(
+      "client",
+      scriptCommand("tcp/client.ts", ["--port", String(port)]),
+      {
+        cols,
+      },
+    );
+    await client.waitFor("宝宝说:");
+    client.type("你好\r");
+    await server.waitFor("stdout", "高望>>>");
+    client.type(LONG); // typed ahead, while the answer is awaited
+    await client.waitFor(LONG);
+    server.write("hi baby");
+    await client.waitFor(`来自高望的消息: hi baby\n宝宝说:${LONG}`);
+    await server.stop("SIGTERM"); // the server leaves: FIN, a note arrives while the prompt is open
+    await client.waitFor("(half-close)");
+    await client.waitFor(
+      (s) => s.text().endsWith(`宝宝说:${LONG}`),
+      "the prompt and typing below the note",
+    );
+    const screen = client.text();
+    for (const once of ["宝宝说:你好", "来自高望的消息: hi baby", LONG]) {
+      assert.is(times(client, once), 1, `${once} once, on:\n${screen}`);
+    }
+    assert.is(times(client, "宝宝说:"), 2, screen);
+    client.type("\r"); // the typed line is sent to the half-closed server, then the end
+    await client.proc.waitExit();
+  });
+}
+
+if (haveTool("script")) {
+  test("on a terminal, a peer that resets mid-line leaves nothing typed for the shell", async () => {
+    const raw = await rawTcpServer();
+    // a shell after the client, as the user's own would be: it reads what is left on the terminal
+    const client = scriptCommand("tcp/client.ts", ["--port", String(raw.port)]).join(" ");
+    const screen = Screen.start(
+      "client then a shell",
+      `sh -c '${client}; read -r left; echo "left=[$left]"'`,
+      {
+        cols: 60,
+      },
+    );
+    await screen.waitFor("宝宝说:");
+    screen.type("hi\r");
+    const conn = await raw.accepted();
+    await conn.got.waitFor("hi");
+    conn.sock.write("answer");
+    await screen.waitFor("来自高望的消息: answer");
+    screen.type("mid-typing");
+    await screen.waitFor("宝宝说:mid-typing");
+    conn.sock.resetAndDestroy();
+    await screen.waitFor('(not sent: "mid-typing" was typed for a peer who has left)');
+    await screen.waitFor("reset the connection");
+    screen.type("\r"); // the shell's read: it gets only what is still on the terminal
+    await screen.waitFor("left=[");
+    assert.match(screen.text(), /left=\[\]$/);
+  });
+
+  test("on a terminal, Ctrl-D ends the prompt's line before the shell speaks again", async () => {
+    const { port } = await startServer("tcp/server.ts", [], "server");
+    const client = scriptCommand("tcp/client.ts", ["--port", String(port)]).join(" ");
+    const screen = Screen.start("client then echo", `sh -c '${client}; echo "exit=$?"'`);
+    await screen.waitFor("宝宝说:");
+    screen.type("\x04");
+    await screen.waitFor("exit=0");
+    assert.match(screen.text(), /宝宝说:\nexit=0$/);
+  });
+
+  test("on a terminal, Ctrl-C under make: the script exits 130 and make says Error 130", async () => {
+    const screen = Screen.start("make tcp-server", ["make", "-s", "tcp-server", "ARGS=--port 0"]);
+    await screen.waitFor("listening on");
+    screen.type("\x03");
+    const errorLine = /make: \*\*\* \[Makefile:\d+: tcp-server\] Error 130/;
+    await screen.waitFor((s) => errorLine.test(s.text()), "make's Error 130");
+  });
+}
+
+test.run();
