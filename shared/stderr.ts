@@ -56,8 +56,8 @@ export function note(text: string): void {
  * every process of the machine, so two scripts' traces interleave truthfully) and, when a
  * statement of a script caused it, that statement's file and line.
  */
-export function trace(event: string, at = callSite()): void {
-  if (tracingOn) note(`[trace ${clock()}] ${event}${at ? ` (${at})` : ""}`);
+export function trace(event: string, at = callSite(), when = new Date()): void {
+  if (tracingOn) note(`[trace ${clock(when)}] ${event}${at ? ` (${at})` : ""}`);
 }
 
 /**
@@ -69,8 +69,7 @@ export function callSite(): string | undefined {
 }
 
 /** The time of day to the millisecond: `08:31:02.123`. */
-function clock(): string {
-  const now = new Date();
+function clock(now: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   const ms = String(now.getMilliseconds()).padStart(3, "0");
   return `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${ms}`;

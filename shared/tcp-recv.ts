@@ -67,8 +67,11 @@ class Incoming {
       this.#wakeUp();
     });
     sock.on("end", () => {
-      if (tracing())
-        trace(`FIN from ${this.#peer}: ${finOrder(sock.writableFinished, kernelState(sock))}`);
+      if (tracing()) {
+        const when = new Date(); // before the kernel's table is read, which takes a moment
+        const order = finOrder(sock.writableFinished, kernelState(sock));
+        trace(`FIN from ${this.#peer}: ${order}`, undefined, when);
+      }
       this.#weClosedFirst = sock.writableEnded;
       this.#finished = true;
       this.#wakeUp();

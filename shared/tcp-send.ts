@@ -53,7 +53,8 @@ export function close(conn: Socket): void {
   const at = callSite();
   const shut = () => {
     conn.destroy();
-    if (tracing()) trace(`FIN to ${who}: ${closingOrder(kernelState(ends))}`, at);
+    const when = new Date(); // before the kernel's table is read, which takes a moment
+    if (tracing()) trace(`FIN to ${who}: ${closingOrder(kernelState(ends))}`, at, when);
   };
   if (conn.writableLength > 0)
     conn.end(shut); // the last bytes, FIN by shutdown, then close(2)

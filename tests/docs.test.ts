@@ -162,6 +162,9 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "make demo": {
     test: "make demo plays the TCP conversation, both sides labelled, with their trace",
   },
+  "make demo ARGS=--step": {
+    test: "make demo --step waits for Enter before each typed line; a bad flag is refused",
+  },
   "make demo ARGS=--fast": {
     test: "make demo plays the TCP conversation, both sides labelled, with their trace",
   },

@@ -32,8 +32,45 @@ test("make demo plays the TCP conversation, both sides labelled, with their trac
     "server │ 来自宝宝的消息: byebye",
   ];
   assert.equal(inOrder(demo.stdout, order), order);
+  // each side's lines in the order it wrote them: the message it printed, then its FIN
+  for (const [who, said] of [
+    ["server", "server │ 来自宝宝的消息: byebye"],
+    ["client", "client ⌨ byebye"],
+  ]) {
+    const fin = new RegExp(
+      `${who} ┆ \\[trace [\\d:.]+\\] FIN to 127\\.0\\.0\\.1:\\d+: we close (first|second)`,
+    );
+    const at = demo.stdout.search(fin);
+    assert.ok(at > demo.stdout.indexOf(said), `${who}: ${said}, then its FIN`);
+  }
   assert.match(demo.stdout, /server ┆ \[trace [\d:.]+\] accept 127\.0\.0\.1:\d+/);
-  assert.match(demo.stdout, /client ┆ \[trace [\d:.]+\] FIN to 127\.0\.0\.1:\d+/);
+  // one clock: the time column never goes back
+  const times = [...demo.stdout.matchAll(/^ *([\d.]+) ms {2}/gm)].map((m) => Number(m[1]));
+  assert.ok(times.length > 15 && times.every((t, i) => i === 0 || t >= (times[i - 1] as number)));
+});
+
+test("make demo --step waits for Enter before each typed line; a bad flag is refused", async () => {
+  const demo = spawnProgram("make demo --step", ["make", "-s", "demo", "ARGS=--step"]);
+  await demo.waitFor("stderr", "(Enter: client types 你好 hello)");
+  assert.not.match(
+    demo.stdout,
+    /(client|server) ⌨/,
+    `nothing typed before the first Enter${demo.transcript()}`,
+  );
+  demo.write("");
+  await demo.waitFor("stderr", "(Enter: server types hi baby)");
+  assert.match(demo.stdout, /client ⌨ 你好 hello/);
+  assert.not.match(demo.stdout, /server ⌨/);
+  demo.write("");
+  await demo.waitFor("stderr", "(Enter: client types byebye)");
+  demo.write("");
+  assert.equal(await demo.waitExit(), { code: 0, signal: null }, demo.transcript());
+  const bad = spawnProgram("make demo --bogus", ["make", "-s", "demo", "ARGS=--bogus"]);
+  assert.equal(await bad.waitExit(), { code: 2, signal: null });
+  assert.match(bad.stderr, /demo: Unknown option '--bogus'.*\nusage: make demo/s);
+  const help = spawnProgram("make demo --help", ["make", "-s", "demo", "ARGS=--help"]);
+  assert.equal(await help.waitExit(), { code: 0, signal: null });
+  assert.match(help.stdout, /^usage: make demo/);
 });
 
 test("make demo-udp plays the UDP conversation, datagrams traced", async () => {

@@ -1,53 +1,167 @@
-// tcp-udp-chat: a scripted conversation through the real scripts, both sides shown
-// interleaved and labelled, with their --trace events, paced so a class can follow.
-// Run:  make demo          (the TCP pair)
-//       make demo-udp      (the UDP pair)
-// Add --fast (ARGS=--fast) to skip the pauses; the tests do.
-import { type Proc, reapAll, spawnScript, startServer } from "../../harness/procs.ts";
+// tcp-udp-chat: a scripted conversation through the real scripts, both sides shown on one
+// clock, in the order things happened, with their --trace events, paced so a class can follow.
+// Run:  make demo                   (the TCP pair)
+//       make demo-udp               (the UDP pair)
+//       make demo ARGS=--step       (Enter advances, one typed line at a time)
+//       make demo ARGS=--fast       (no pauses; the tests run it this way)
+//
+// Each script's stdout and stderr share one pipe here, so the order of its lines is the
+// order of its writes; lines from the two scripts are merged as the demo reads them, each
+// stamped with the demo's own clock. Stream labels: │ stdout, ┆ stderr, ⌨ typed.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { freePort, isBound } from "../../harness/ports.ts";
+import { ROOT, reapAll, scriptCommand } from "../../harness/procs.ts";
 
-const udp = process.argv.includes("--udp");
-const pause = process.argv.includes("--fast") ? 0 : 1500;
+const USAGE = `usage: make demo [ARGS="--udp --fast --step"]
+  a scripted conversation between the two scripts, both sides on one clock
+  --udp    the UDP pair instead of the TCP pair
+  --fast   no pauses between the lines typed
+  --step   wait for Enter before each line typed, for a teacher
+  --help   print this help and exit
+`;
+
+let options: { udp?: boolean; fast?: boolean; step?: boolean; help?: boolean };
+try {
+  options = parseArgs({
+    options: {
+      udp: { type: "boolean" },
+      fast: { type: "boolean" },
+      step: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
+} catch (err) {
+  process.stderr.write(`demo: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const udp = options.udp === true;
+const kind = udp ? "udp" : "tcp";
+const PROMPTS = udp
+  ? { client: "客户端说:", server: "服务端说;" }
+  : { client: "宝宝说:", server: "高望>>>" };
+const pause = options.fast || options.step ? 0 : 1500;
 
 process.stdout.on("error", () => process.exit(0)); // the reader left (| head): nothing to show
 
-const shown = new Map<string, number>();
+const began = performance.now();
+const clock = () => `${(performance.now() - began).toFixed(1).padStart(7)} ms`;
 
-/** Print what `proc` wrote on `stream` since the last call, each line labelled. */
-function flush(proc: Proc, who: string): void {
-  for (const stream of ["stderr", "stdout"] as const) {
-    const key = `${who} ${stream}`;
-    const text = proc[stream];
-    const fresh = text.slice(shown.get(key) ?? 0);
-    shown.set(key, text.length);
-    for (const line of fresh.split("\n").filter(Boolean)) {
-      const label = stream === "stdout" ? `${who.padEnd(6)} │ ` : `${who.padEnd(6)} ┆ `;
-      process.stdout.write(`${label}${line}\n`);
+/** Print one line of `who`'s, stamped and labelled. */
+function show(who: string, mark: "│" | "┆" | "⌨", text: string): void {
+  process.stdout.write(`${clock()}  ${who.padEnd(6)} ${mark} ${text}\n`);
+}
+
+type Party = "server" | "client";
+
+/** One script, its stdout and stderr in one pipe; each line shown as it comes. */
+function start(party: Party, args: string[]) {
+  // sh makes stderr the same pipe as stdout (2>&1), then becomes the script (exec)
+  const command = [
+    "sh",
+    "-c",
+    'exec "$@" 2>&1',
+    "sh",
+    ...scriptCommand(`${kind}/${party}.ts`, args),
+  ];
+  const child = spawn(command[0] as string, command.slice(1), {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const prompt = PROMPTS[party];
+  let prompts = 0;
+  let rest = "";
+  const take = (chunk: Buffer) => {
+    rest += chunk.toString("utf8");
+    // a prompt has no newline: it is a line of its own as soon as it is complete
+    for (;;) {
+      const at = rest.indexOf(prompt);
+      const nl = rest.indexOf("\n");
+      if (at !== -1 && (nl === -1 || at < nl)) {
+        if (at > 0) line(rest.slice(0, at));
+        show(party, "│", prompt);
+        prompts += 1;
+        for (const wake of waiters) wake();
+        rest = rest.slice(at + prompt.length);
+      } else if (nl !== -1) {
+        line(rest.slice(0, nl));
+        rest = rest.slice(nl + 1);
+      } else {
+        break;
+      }
     }
+  };
+  // a line on stdout is the conversation; the scripts' stderr lines are notes and traces
+  const seen: string[] = [];
+  const line = (text: string) => {
+    if (text === "") return;
+    show(party, isConversation(text) ? "│" : "┆", text);
+    seen.push(text);
+    for (const wake of waiters) wake();
+  };
+  child.stdout.on("data", take);
+  const waiters = new Set<() => void>();
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (done()) {
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  return {
+    child,
+    type(text: string) {
+      show(party, "⌨", text);
+      child.stdin.write(`${text}\n`);
+    },
+    /** Resolve once this script has shown its `n`th prompt. */
+    prompted: (n: number) => until(() => prompts >= n),
+    /** Resolve once this script has shown a line matching `pattern`. */
+    shown: (pattern: RegExp) => until(() => seen.some((l) => pattern.test(l))),
+    exited: new Promise<number | null>((resolve) => child.on("close", resolve)),
+  };
+}
+
+/** Whether a line is what the article's programs print (stdout), not a note or a trace. */
+function isConversation(text: string): boolean {
+  return udp ? /\('[^']*', \d+(, 0, 0)?\)$/.test(text) : /^来自(宝宝|高望)的消息: /.test(text);
+}
+
+const stepper = options.step ? createInterface({ input: process.stdin }) : undefined;
+const nextStep = stepper?.[Symbol.asyncIterator]();
+
+/** Before a line is typed: the pause, or in step mode, the teacher's Enter. */
+async function beat(what: string): Promise<void> {
+  if (nextStep) {
+    process.stderr.write(`  (Enter: ${what})\n`);
+    const step = await nextStep.next();
+    if (step.done) stepper?.close(); // no more Enter to wait for: go on by itself
+  } else if (pause > 0) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
-async function say(who: string, proc: Proc, line: string): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, pause));
-  process.stdout.write(`${who.padEnd(6)} ⌨ ${line}\n`);
-  proc.write(line);
-}
-
 process.stdout.write(
-  `demo: ${udp ? "UDP" : "TCP"} pair. │ stdout (the conversation), ┆ stderr (notes, --trace), ⌨ typed\n\n`,
+  `demo: ${kind.toUpperCase()} pair, on one clock (ms since the demo began). ` +
+    "│ stdout (the conversation), ┆ stderr (notes, --trace), ⌨ typed\n\n",
 );
 try {
-  const kind = udp ? "udp" : "tcp";
-  const { proc: server, port } = await startServer(`${kind}/server.ts`, ["--trace"], "server");
-  const client = spawnScript(`${kind}/client.ts`, ["--port", String(port), "--trace"], "client");
-  const who = (proc: Proc) => (proc === client ? "client" : "server");
-  /** Show `first`'s new lines, then the other side's: the typist's events come first. */
-  const both = (first: Proc) => {
-    const second = first === client ? server : client;
-    flush(first, who(first));
-    flush(second, who(second));
-  };
-  const [clientPrompt, serverPrompt] = udp ? ["客户端说:", "服务端说;"] : ["宝宝说:", "高望>>>"];
-  const script: [Proc, string][] = udp
+  const port = await freePort();
+  const server = start("server", ["--port", String(port), "--trace"]);
+  const deadline = Date.now() + 10_000;
+  while (!isBound(port, kind) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const client = start("client", ["--port", String(port), "--trace"]);
+  await client.prompted(1);
+  const turns: [typeof client, string][] = udp
     ? [
         [client, "你好 udp"],
         [server, "hi udp"],
@@ -59,24 +173,26 @@ try {
         [server, "hi baby"],
         [client, "byebye"],
       ];
-  await client.waitFor("stdout", clientPrompt);
-  both(server);
-  const prompts = new Map<Proc, number>([
-    [client, 1],
+  const typed = new Map([
+    [client, 0],
     [server, 0],
   ]);
-  for (const [proc, line] of script) {
-    await say(who(proc), proc, line);
-    if (line === "byebye") break;
-    const next = proc === client ? server : client;
-    prompts.set(next, (prompts.get(next) ?? 0) + 1);
-    await next.waitFor("stdout", next === client ? clientPrompt : serverPrompt, prompts.get(next));
-    both(proc);
+  for (const [party, text] of turns) {
+    const n = (typed.get(party) ?? 0) + 1;
+    typed.set(party, n);
+    await party.prompted(n);
+    await beat(`${party === client ? "client" : "server"} types ${text}`);
+    party.type(text);
   }
-  if (udp) client.endInput();
-  await client.waitExit();
-  if (!udp) await server.waitFor("stderr", /\] close 127/);
-  both(client);
+  if (udp) {
+    await client.prompted(3);
+    client.child.stdin.end();
+  }
+  await client.exited;
+  if (!udp) await server.shown(/\] close \S+:\d+/); // the server's side of the teardown
+  server.child.kill("SIGTERM");
+  await server.exited;
+  stepper?.close();
 } finally {
   await reapAll();
 }
