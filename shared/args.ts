@@ -33,6 +33,8 @@ export interface ChatScript {
   nick?: boolean;
   /** Whether the script takes `--connect` (the UDP client). */
   connect?: boolean;
+  /** Whether the script takes `--drop P` (the UDP server). */
+  drop?: boolean;
 }
 
 /** The parsed flags. */
@@ -48,6 +50,8 @@ export interface ChatArgs {
   nick: string | undefined;
   /** `--connect`: a connected UDP socket, which hears ICMP port unreachable. */
   connect: boolean;
+  /** `--drop P`: the share of incoming datagrams to lose on purpose, 0 to 1. */
+  drop: number;
 }
 
 /** The usage text of a script. */
@@ -56,8 +60,9 @@ export function usage(s: ChatScript): string {
   const max = s.maxClients === undefined ? "" : " [--max-clients N]";
   const nick = s.nick ? " [--nick NAME]" : "";
   const connect = s.connect ? " [--connect]" : "";
+  const drop = s.drop ? " [--drop P]" : "";
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
@@ -70,6 +75,11 @@ export function usage(s: ChatScript): string {
   }
   if (s.connect) {
     lines.push("  --connect    connect the UDP socket: a refusal (ICMP) is heard at once");
+  }
+  if (s.drop) {
+    lines.push(
+      "  --drop P     lose this share of incoming datagrams on purpose, 0 to 1 (default 0)",
+    );
   }
   if (s.maxClients !== undefined) {
     lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
@@ -97,6 +107,7 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   }
   if (s.nick) options.nick = { type: "string" };
   if (s.connect) options.connect = { type: "boolean", default: false };
+  if (s.drop) options.drop = { type: "string", default: "0" };
   let values: { [K in string]?: unknown };
   try {
     ({ values } = parseArgs({
@@ -130,7 +141,10 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   const nick = values.nick === undefined ? undefined : String(values.nick);
   setTrace(values.trace === true);
   const connect = values.connect === true;
-  return { host, port, trace: values.trace === true, timeout, maxClients, nick, connect };
+  const drop = Number(values.drop ?? 0);
+  if (s.drop && !(drop >= 0 && drop <= 1))
+    bad(`--drop must be a number from 0 to 1, not '${values.drop}'`);
+  return { host, port, trace: values.trace === true, timeout, maxClients, nick, connect, drop };
 }
 
 /**

@@ -63,14 +63,24 @@ const inboxes = new WeakMap<Socket, Inbox>();
 /** Decodes one whole datagram at a time: bytes that are not UTF-8 become U+FFFD. */
 const UTF8 = new TextDecoder("utf-8");
 
-/** A UDP socket for talking to or listening on `host` (IPv6 when the host is an IPv6 address). */
-export function udpSocket(host: string): Socket {
+/**
+ * A UDP socket for talking to or listening on `host` (IPv6 when the host is an IPv6
+ * address). With `lose` above 0 (`--drop P`) that share of incoming datagrams is lost on
+ * purpose, evenly spread (0.5: every second one), as a lossy network would lose them:
+ * a lesson in what UDP leaves to the program.
+ */
+export function udpSocket(host: string, lose = 0): Socket {
   const sock = createSocket(isIPv6(host) ? "udp6" : "udp4");
   const inbox: Inbox = { datagrams: [], held: 0, dropped: 0, kernelDrops: 0 };
   inboxes.set(sock, inbox);
+  let arrived = 0;
   sock.on("message", (msg, rinfo) => {
-    if (tracing()) {
-      trace(`datagram in: ${msg.length} bytes from ${hostPort(rinfo.address, rinfo.port)}`);
+    const from = hostPort(rinfo.address, rinfo.port);
+    if (tracing()) trace(`datagram in: ${msg.length} bytes from ${from}`);
+    arrived += 1;
+    if (Math.floor(arrived * lose) > Math.floor((arrived - 1) * lose)) {
+      note(`(lost on purpose, --drop ${lose}: a datagram of ${msg.length} bytes from ${from})`);
+      return;
     }
     if (inbox.held + cost(msg.length) > RECEIVE_BUFFER) {
       inbox.dropped += 1; // as the kernel drops what its full receive buffer cannot hold

@@ -45,6 +45,7 @@ test("a bad flag or value prints why and the usage on stderr, exit 2", async () 
       /--timeout must be a number of seconds above 0, not '-2'/,
     ],
     ["tcp/client.ts", ["--connect"], /Unknown option '--connect'/],
+    ["udp/server.ts", ["--drop", "2"], /--drop must be a number from 0 to 1, not '2'/],
   ];
   for (const [script, args, why] of cases) {
     const proc = spawnScript(script, args);

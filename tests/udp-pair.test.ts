@@ -108,6 +108,21 @@ test("udp/server.ts holds a flood as the kernel's receive buffer would, and says
   await server.waitFor("stdout", /服务端说;f0\.\.\.\. \('127\.0\.0\.1', \d+\)\n服务端说;$/);
 });
 
+test("udp/server.ts --drop 0.5 loses every second datagram on purpose, and says so", async () => {
+  const { proc: server, port } = await startServer("udp/server.ts", ["--drop", "0.5"], "server");
+  const peer = await rawUdp("sender");
+  for (const text of ["one", "two", "three", "four"]) await peer.send(text, port);
+  await server.waitFor("stderr", "(lost on purpose, --drop 0.5: a datagram of 4 bytes from", 1);
+  await server.waitFor("stdout", "服务端说;");
+  server.write("ok 1");
+  await server.waitFor("stdout", "服务端说;", 2);
+  assert.is(
+    server.stdout,
+    `one ('127.0.0.1', ${peer.port})\n服务端说;three ('127.0.0.1', ${peer.port})\n服务端说;`,
+  );
+  await server.waitFor("stderr", /lost on purpose[^\n]*\n[\s\S]*lost on purpose/);
+});
+
 test("udp pair works over IPv6, printing the address as Python's 4-tuple", async () => {
   const { server, client, port } = await udpPair(["--host", "::1"], ["--host", "::1"]);
   assert.match(server.stderr, new RegExp(`listening on \\[::1\\]:${port} \\(udp\\)`));

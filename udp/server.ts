@@ -21,9 +21,10 @@ const args = chatArgs({
   about: "UDP chat server",
   port: 8002,
   server: true,
+  drop: true,
 });
 
-const udpServer = udpSocket(args.host); // 3  udp_server = socket.socket(type=socket.SOCK_DGRAM)
+const udpServer = udpSocket(args.host, args.drop); // 3  udp_server = socket.socket(type=socket.SOCK_DGRAM)
 
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
 
