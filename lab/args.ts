@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { parseArgs } from "node:util";
+import { refuse, toolArgs } from "../harness/tool-args.ts";
 
 export interface LabArgs {
   kind: "tcp" | "udp";
@@ -29,31 +29,18 @@ const USAGE = `usage: make lab ARGS="[--udp] [--host H] [--port N] [--no-capture
 `;
 
 export function labArgs(argv = process.argv.slice(2)): LabArgs {
-  const bad = (why: string): never => {
-    process.stderr.write(`lab: ${why}\n${USAGE}`);
-    process.exit(2);
-  };
-  let values: { [K in string]?: string | boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        udp: { type: "boolean", default: false },
-        host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "8080" },
-        "no-capture": { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return bad((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
+  const values = toolArgs(
+    "lab",
+    USAGE,
+    {
+      udp: { type: "boolean", default: false },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8080" },
+      "no-capture": { type: "boolean", default: false },
+    },
+    argv,
+  );
+  const bad = (why: string) => refuse("lab", USAGE, why);
   const port = Number(values.port);
   if (!/^\d+$/.test(String(values.port)) || port > 65535) {
     bad(`--port must be a whole number from 0 to 65535, not '${values.port}'`);

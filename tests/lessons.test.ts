@@ -123,6 +123,16 @@ test("tcp/server.ts restarts at once while its old connection is in TIME_WAIT", 
   );
 });
 
+test("make capture: -h prints the usage, a bad flag exits 2 with the usage, never a stack trace", async () => {
+  const help = spawnProgram("make capture -h", ["make", "-s", "capture", "ARGS=-h"]);
+  assert.equal(await help.waitExit(), { code: 0, signal: null }, help.transcript());
+  assert.match(help.stdout, /^usage: make capture/);
+  const bad = spawnProgram("make capture --bogus", ["make", "-s", "capture", "ARGS=--bogus"]);
+  assert.equal(await bad.waitExit(), { code: 2, signal: null });
+  assert.match(bad.stderr, /^capture: Unknown option '--bogus'.*\nusage: make capture/s);
+  assert.not.match(bad.stderr, / {4}at /);
+});
+
 test("make capture says clearly when tcpdump is missing", async () => {
   const noTcpdump = spawnScript("docs/tools/capture.ts", [], "capture", {
     env: { PATH: "/nonexistent" },

@@ -11,25 +11,30 @@ import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { parseArgs } from "node:util";
 import { ROOT, reapAll, spawnScript, startServer, transcripts } from "../../harness/procs.ts";
 import { Recorder } from "../../harness/recorder.ts";
+import { toolArgs } from "../../harness/tool-args.ts";
 import { haveTool } from "../../harness/tools.ts";
 import { annotate, type Segment, table, tornDown } from "../../lab/annotate.ts";
 import { Capture, filterFor } from "../../lab/capture.ts";
 import type { Packet } from "../../lab/pcap.ts";
 
-const { values } = parseArgs({
-  options: {
-    udp: { type: "boolean", default: false },
-    "no-server": { type: "boolean", default: false },
-    pcap: { type: "string" },
-  },
+const USAGE = `usage: make capture | make capture-udp [ARGS="--no-server --pcap FILE"]
+  one real conversation on lo under tcpdump, each segment named (needs root)
+  --udp        the UDP pair instead of the TCP pair (make capture-udp)
+  --no-server  UDP to a port no program has: the kernel's ICMP reply
+  --pcap FILE  where to write the capture (default .cache/captures/)
+  -h, --help   print this help and exit
+`;
+const values = toolArgs("capture", USAGE, {
+  udp: { type: "boolean", default: false },
+  "no-server": { type: "boolean", default: false },
+  pcap: { type: "string" },
 });
 const kind = values.udp ? "udp" : "tcp";
 const noServer = values["no-server"] === true;
 const name = `${kind}${noServer ? "-no-server" : ""}`;
-const pcapFile = values.pcap ?? join(ROOT, ".cache/captures", `${name}.pcap`);
+const pcapFile = String(values.pcap ?? join(ROOT, ".cache/captures", `${name}.pcap`));
 
 if (!haveTool("tcpdump")) {
   process.stderr.write("make capture needs tcpdump: sudo apt-get install -y tcpdump\n");

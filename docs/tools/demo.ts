@@ -10,9 +10,9 @@
 // stamped with the demo's own clock. Stream labels: │ stdout, ┆ stderr, ⌨ typed.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { freePort, isBound } from "../../harness/ports.ts";
 import { ROOT, reapAll, scriptCommand } from "../../harness/procs.ts";
+import { toolArgs } from "../../harness/tool-args.ts";
 
 const USAGE = `usage: make demo [ARGS="--udp --fast --step"]
   a scripted conversation between the two scripts, both sides on one clock
@@ -22,24 +22,11 @@ const USAGE = `usage: make demo [ARGS="--udp --fast --step"]
   --help   print this help and exit
 `;
 
-let options: { udp?: boolean; fast?: boolean; step?: boolean; help?: boolean };
-try {
-  options = parseArgs({
-    options: {
-      udp: { type: "boolean" },
-      fast: { type: "boolean" },
-      step: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (err) {
-  process.stderr.write(`demo: ${(err as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const options = toolArgs("demo", USAGE, {
+  udp: { type: "boolean" },
+  fast: { type: "boolean" },
+  step: { type: "boolean" },
+});
 const udp = options.udp === true;
 const kind = udp ? "udp" : "tcp";
 const PROMPTS = udp
