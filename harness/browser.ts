@@ -1,21 +1,24 @@
 /**
  * Headless Chromium for the tests of the lab's page and for its screenshot in docs/: the
  * browser of the Debian package (`apt-get install chromium`), driven by playwright-core.
- * No browser is downloaded. Each browser gets a fresh profile in a temporary folder, and
- * no network: only the page under test, on 127.0.0.1.
+ * No browser is downloaded. One Chromium serves the whole process (starting it takes about a
+ * second); each page gets a context of its own, as fresh as a new profile (no cookies, no
+ * storage), and no network: only the page under test, on 127.0.0.1.
  *
  * @example
  * ```ts
  * import { closeBrowsers, openBrowser } from "./browser.ts";
  * const page = await openBrowser("http://127.0.0.1:8080/");
  * await page.screenshot({ path: "lab.png" });
- * await closeBrowsers(); // before reapAll(), which removes the profile
+ * await closeBrowsers(); // the pages; closeChromium() at the end ends the browser itself
  * ```
  * @module
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { DEADLINE_MS, tempDir } from "./procs.ts";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { DEADLINE_MS } from "./procs.ts";
 import { installHint, toolPath } from "./tools.ts";
 
 /** Chromium quiet: no sandbox (root in a container), no GPU, and nothing that calls home. */
@@ -30,6 +33,9 @@ const FLAGS = [
 ];
 
 const open = new Set<BrowserContext>();
+let chromiumRunning: Promise<Browser> | undefined;
+/** Where the browser puts what a page downloads, while it runs. */
+let downloads: string | undefined;
 
 /** Why no browser test can run here, or `undefined` when Chromium is installed. */
 export function browserProblem(): string | undefined {
@@ -40,14 +46,19 @@ export function browserProblem(): string | undefined {
 export async function openBrowser(url: string, width = 1600, height = 1000): Promise<Page> {
   const executablePath = toolPath("chromium");
   if (!executablePath) throw new Error(installHint(["chromium"]));
-  const profile = tempDir("tcp-udp-chat-chromium-");
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: FLAGS,
-    downloadsPath: join(profile, "downloads"),
+  if (!chromiumRunning) {
+    downloads = mkdtempSync(join(tmpdir(), "tcp-udp-chat-chromium-"));
+    chromiumRunning = chromium.launch({
+      executablePath,
+      headless: true,
+      args: FLAGS,
+      downloadsPath: downloads,
+      timeout: DEADLINE_MS,
+    });
+  }
+  const context = await (await chromiumRunning).newContext({
     viewport: { width, height },
-    timeout: DEADLINE_MS,
+    acceptDownloads: true,
   });
   open.add(context);
   context.setDefaultTimeout(DEADLINE_MS);
@@ -56,8 +67,18 @@ export async function openBrowser(url: string, width = 1600, height = 1000): Pro
   return page;
 }
 
-/** Close every browser opened since the last call. */
+/** Close every page opened since the last call. */
 export async function closeBrowsers(): Promise<void> {
   await Promise.all([...open].map((context) => context.close()));
   open.clear();
+}
+
+/** End the browser itself: when the last page is done (its folder goes at the next reap). */
+export async function closeChromium(): Promise<void> {
+  await closeBrowsers();
+  const running = chromiumRunning;
+  chromiumRunning = undefined;
+  await (await running)?.close();
+  if (downloads) rmSync(downloads, { recursive: true, force: true });
+  downloads = undefined;
 }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { browserProblem, closeBrowsers, openBrowser } from "../harness/browser.ts";
+import { browserProblem, closeBrowsers, closeChromium, openBrowser } from "../harness/browser.ts";
 import { LabPage, startLab } from "../harness/lab-page.ts";
 import { ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
 
@@ -15,6 +15,7 @@ test.after.each(async () => {
   await closeBrowsers();
   await reapAll();
 });
+test.after(closeChromium); // one Chromium for the file: each test has a fresh context in it
 
 /** Where the screenshots go, for a person to look at: ignored by git. */
 const SHOTS = join(ROOT, ".cache/screenshots");

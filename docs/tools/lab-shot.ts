@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { closeBrowsers, openBrowser } from "../../harness/browser.ts";
+import { closeChromium, openBrowser } from "../../harness/browser.ts";
 import { LabPage, startLab } from "../../harness/lab-page.ts";
 import { ROOT, reapAll } from "../../harness/procs.ts";
 
@@ -33,6 +33,6 @@ try {
   process.stdout.write(await (await fetch(`${url}/ladder.mmd`)).text());
   process.stderr.write(`the lab's picture is in ${png}\n`);
 } finally {
-  await closeBrowsers();
+  await closeChromium();
   await reapAll();
 }
