@@ -399,15 +399,17 @@ test("udp/client.ts --connect hears the refusal at once: one line, exit 1", asyn
 
 // TCP: the first message has no answer yet.
 
+/** tcp/client.ts that gives its first message 0.2 s before a hint, once it has sent `line`. */
+async function impatient(port: number, name: string, line: string) {
+  const client = spawnScript("tcp/client.ts", ["--port", String(port), "--timeout", "0.2"], name);
+  await client.waitFor("stdout", "宝宝说:");
+  client.write(line);
+  return client;
+}
+
 test("tcp/client.ts queued behind another client says its message waits unread in the server's kernel", async () => {
   const { server, port } = await promptOpenFor("first"); // the server talks to "first"
-  const queued = spawnScript(
-    "tcp/client.ts",
-    ["--port", String(port), "--timeout", "0.2"],
-    "queued",
-  );
-  await queued.waitFor("stdout", "宝宝说:");
-  queued.write("me next?");
+  const queued = await impatient(port, "queued", "me next?");
   await queued.waitFor(
     "stderr",
     "your message waits unread in the server's kernel (8 bytes): the server talks to one client at a time",
@@ -417,13 +419,7 @@ test("tcp/client.ts queued behind another client says its message waits unread i
 
 test("tcp/client.ts says when the server has read its message and its person has not answered", async () => {
   const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-  const client = spawnScript(
-    "tcp/client.ts",
-    ["--port", String(port), "--timeout", "0.2"],
-    "client",
-  );
-  await client.waitFor("stdout", "宝宝说:");
-  client.write("hello?");
+  const client = await impatient(port, "client", "hello?");
   await server.waitFor("stdout", "高望>>>");
   await client.waitFor(
     "stderr",
