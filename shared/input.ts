@@ -48,6 +48,8 @@ class Lines {
   #dropNext = false;
   /** While set, lines are dropped as they arrive, with this reason in a note. */
   discarding: string | undefined;
+  /** Whether a read has met the end of stdin (not merely whether the stream has ended). */
+  endSeen = false;
 
   constructor(terminal: Terminal | undefined) {
     if (terminal) {
@@ -63,9 +65,6 @@ class Lines {
     }
     this.#hold(false);
   }
-
-  /** Whether a read has met the end of stdin (not merely whether the stream has ended). */
-  endSeen = false;
 
   /** The next line, or `null` at the end of stdin; `undefined` when `signal` aborts first. */
   async next(signal?: AbortSignal): Promise<string | null | undefined> {
@@ -130,8 +129,14 @@ class Lines {
    */
   #hold(waiting: boolean): void {
     const stdin = process.stdin as NodeJS.ReadStream & { ref?: () => void; unref?: () => void };
-    if (stdin.unref === undefined) waiting ? stdin.resume() : stdin.pause();
-    else waiting ? stdin.ref?.() : stdin.unref();
+    if (stdin.unref === undefined) {
+      if (waiting) stdin.resume();
+      else stdin.pause();
+    } else if (waiting) {
+      stdin.ref?.();
+    } else {
+      stdin.unref();
+    }
   }
 }
 
