@@ -138,12 +138,14 @@ export async function recvfrom(
   if (inbox.dropped > 0) {
     // the kernel may have dropped some too, before Node could read them: its table says how many
     const port = sock.address().port;
-    const kernel = socketTable("udp")?.find((s) => s.localPort === port)?.drops ?? 0;
+    const table = socketTable("udp");
+    const kernel = table?.find((s) => s.localPort === port)?.drops ?? 0;
     const dropped = inbox.dropped + kernel - inbox.kernelDrops;
     inbox.kernelDrops = kernel;
+    const unseen = table ? "" : "; the kernel may have dropped more, which this runtime cannot see";
     note(
       `(${dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
-        "KiB waited unread, more than the kernel's receive buffer holds)",
+        `KiB waited unread, more than the kernel's receive buffer holds${unseen})`,
     );
     inbox.dropped = 0;
   }

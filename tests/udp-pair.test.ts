@@ -96,15 +96,20 @@ test("udp/server.ts holds a flood as the kernel's receive buffer would, and says
   const sent = 3000;
   for (let i = 0; i < sent; i++) await flood.send(`f${i}`.padEnd(6, "."), port);
   server.write("ok");
-  const note = /\((\d+) datagrams were dropped: they came while 208 KiB waited unread/;
-  const dropped = Number(note.exec(await server.waitFor("stderr", note))?.[1]);
-  // Python's kernel keeps 256 six-byte datagrams in 208 KiB: the mirror keeps as many in
-  // its inbox, and a few more may still sit in the kernel, unread by Node
+  const note = /\((\d+) datagrams were dropped: they came while 208 KiB waited unread[^\n]*\)\n/;
+  const told = note.exec(await server.waitFor("stderr", note));
+  const dropped = Number(told?.[1]);
   const kept = sent - dropped;
   console.log(
     `udp flood: ${sent} sent while the prompt was open, ${dropped} dropped, ${kept} kept`,
   );
-  assert.ok(kept >= 256 && kept <= 2 * 256, String(kept));
+  if (told?.[0].includes("cannot see")) {
+    assert.ok(dropped > 0, told[0]); // a runtime without /proc (Deno) counts its own drops only
+  } else {
+    // Python's kernel keeps 256 six-byte datagrams in 208 KiB: the mirror keeps as many in
+    // its inbox, and a few more may still sit in the kernel, unread by Node
+    assert.ok(kept >= 256 && kept <= 2 * 256, String(kept));
+  }
   await server.waitFor("stdout", /服务端说;f0\.\.\.\. \('127\.0\.0\.1', \d+\)\n服务端说;$/);
 });
 
