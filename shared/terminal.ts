@@ -75,6 +75,9 @@ export class Terminal {
       moveCursor(process.stdout, 0, -this.#rl.getCursorPos().rows);
       cursorTo(process.stdout, 0);
       clearScreenDown(process.stdout);
+      // readline remembers how many rows up its line began, to erase it when it redraws;
+      // we have erased it already, and the text goes where it was: it now begins here
+      (this.#rl as unknown as { prevRows: number }).prevRows = 0;
     }
     stream.write(text);
     if (drawn) this.#rl.prompt(true);
