@@ -18,6 +18,14 @@ test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all tex
   assert.is(safeText("\u00a0é"), "\u00a0é");
 });
 
+test("safeText escapes format and direction controls (Trojan Source) but keeps emoji, CJK and accents whole", () => {
+  assert.is(safeText("a\u202eb\u2066c\u2069"), "a\\u202eb\\u2066c\\u2069");
+  assert.is(safeText("zero\u200bwidth\ufeff\u2028\u2029"), "zero\\u200bwidth\\ufeff\\u2028\\u2029");
+  assert.is(safeText("soft\u00adhyphen \u{e0001}"), "soft\\xadhyphen \\u{e0001}");
+  assert.is(safeText("👩‍💻 👍🏽 jose\u0301 你好"), "👩‍💻 👍🏽 jose\u0301 你好");
+  assert.is(safeText("x\u200dy"), "x\\u200dy", "a joiner outside an emoji is shown");
+});
+
 test("isByebye accepts byebye alone or with one line ending", () => {
   for (const yes of ["byebye", "byebye\n", "byebye\r\n"]) assert.ok(isByebye(yes), yes);
   for (const no of ["Byebye", "byebye ", "byebye\n\n", " byebye", "bye"])
