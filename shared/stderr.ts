@@ -28,8 +28,22 @@ export function setPromptOpen(open: boolean): void {
   promptOpen = open;
 }
 
+let sink: ((line: string) => void) | undefined;
+
+/**
+ * Send every note and trace line to `write` instead of straight to stderr: a live prompt
+ * (shared/live-prompt.ts) prints them above itself and draws itself again below them.
+ */
+export function setNoteSink(write: ((line: string) => void) | undefined): void {
+  sink = write;
+}
+
 /** Write one line on stderr, on a fresh line when a prompt is open on the same terminal. */
 export function note(text: string): void {
+  if (sink) {
+    sink(text);
+    return;
+  }
   const fresh = promptOpen && process.stdout.isTTY && process.stderr.isTTY ? "\n" : "";
   process.stderr.write(`${fresh}${text}\n`);
 }
