@@ -31,6 +31,16 @@ export interface ChatScript {
   maxClients?: number;
   /** Whether the script takes `--nick NAME`. */
   nick?: boolean;
+  /** Whole-number flags of this script alone (the chat room's limits), with their defaults. */
+  numbers?: NumberFlag[];
+}
+
+/** A whole-number flag such as `--rate N`: its name, default, lowest value and help line. */
+export interface NumberFlag {
+  name: string;
+  value: number;
+  min: number;
+  about: string;
 }
 
 /** The parsed flags. */
@@ -44,6 +54,8 @@ export interface ChatArgs {
   maxClients: number;
   /** The name to take on joining, if `--nick` was given. */
   nick: string | undefined;
+  /** The script's own whole-number flags, by name. */
+  numbers: Record<string, number>;
 }
 
 /** The usage text of a script. */
@@ -51,8 +63,9 @@ export function usage(s: ChatScript): string {
   const timeout = s.timeout === undefined ? "" : " [--timeout S]";
   const max = s.maxClients === undefined ? "" : " [--max-clients N]";
   const nick = s.nick ? " [--nick NAME]" : "";
+  const numbers = (s.numbers ?? []).map((f) => ` [--${f.name} N]`).join("");
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${numbers} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
@@ -65,6 +78,7 @@ export function usage(s: ChatScript): string {
     lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
   }
   if (s.nick) lines.push("  --nick NAME  the name to take on joining");
+  for (const f of s.numbers ?? []) lines.push(`  --${f.name} N  ${f.about} (default ${f.value})`);
   lines.push("  --help       print this help and exit");
   return `${lines.join("\n")}\n`;
 }
@@ -86,6 +100,7 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     options["max-clients"] = { type: "string", default: String(s.maxClients) };
   }
   if (s.nick) options.nick = { type: "string" };
+  for (const f of s.numbers ?? []) options[f.name] = { type: "string", default: String(f.value) };
   let values: { [K in string]?: unknown };
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
@@ -112,6 +127,14 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     bad(`--max-clients must be a whole number from 1 up, not '${values["max-clients"]}'`);
   }
   const nick = values.nick === undefined ? undefined : String(values.nick);
+  const numbers: Record<string, number> = {};
+  for (const f of s.numbers ?? []) {
+    const text = String(values[f.name]);
+    numbers[f.name] = Number(text);
+    if (!/^\d+$/.test(text) || Number(text) < f.min) {
+      bad(`--${f.name} must be a whole number from ${f.min} up, not '${text}'`);
+    }
+  }
   setTrace(values.trace === true);
-  return { host, port, trace: values.trace === true, timeout, maxClients, nick };
+  return { host, port, trace: values.trace === true, timeout, maxClients, nick, numbers };
 }

@@ -29,7 +29,6 @@ export class LineFramer {
   #pending: Buffer[] = [];
   #size = 0;
   #skipping = false;
-  readonly #decoder = new TextDecoder("utf-8");
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -47,6 +46,11 @@ export class LineFramer {
     }
     this.#add(rest, out);
     return out;
+  }
+
+  /** Whether a line has begun and not ended yet (a line being refused counts). */
+  get midLine(): boolean {
+    return this.#size > 0 || this.#skipping;
   }
 
   /** What is left when the stream ends: an unfinished line, or `undefined`. */
@@ -68,7 +72,8 @@ export class LineFramer {
   }
 
   #take(): string {
-    const line = this.#decoder.decode(Buffer.concat(this.#pending));
+    const bytes = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
+    const line = (bytes as Buffer).toString("utf8");
     this.#pending = [];
     this.#size = 0;
     return line.endsWith("\r") ? line.slice(0, -1) : line;

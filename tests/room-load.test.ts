@@ -56,7 +56,7 @@ class LoadMember {
 test("the room delivers 200 members × 20 lines to everyone, in order, none lost or doubled", async () => {
   const { proc: server, port } = await startServer(
     "tcp/room-server.ts",
-    ["--max-clients", "250"],
+    ["--max-clients", "250", "--per-address", "250"],
     "room",
   );
   const rssIdle = server.rssKiB();
