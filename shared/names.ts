@@ -8,11 +8,13 @@
  *
  * @example
  * ```ts
- * import { nameProblem } from "./names.ts";
- * nameProblem("宝宝", ["alice"]); // undefined: a good name
- * nameProblem("аlice", ["alice"]); // "it mixes scripts (Cyrillic, Latin)"
- * nameProblem("ALICE", ["alice"]); // "alice is here: pick another name"
- * nameProblem("Alice", ["alice"], "alice"); // undefined: your own name in another case
+ * import { NameBook } from "./names.ts";
+ * const names = new NameBook();
+ * names.add("alice");
+ * names.problem("宝宝"); // undefined: a good name
+ * names.problem("аlice"); // "it mixes scripts (Cyrillic, Latin)"
+ * names.problem("ALICE"); // "alice is here: pick another name"
+ * names.problem("Alice", "alice"); // undefined: your own name in another case
  * ```
  * @module
  */
@@ -65,29 +67,48 @@ export function scriptsOf(name: string): string[] {
   return [...found];
 }
 
-/**
- * Why `name` cannot be taken while `present` are in the room, or `undefined` when it can.
- * `own` is the name the asker holds now: its case may change.
- */
-export function nameProblem(
-  name: string,
-  present: Iterable<string>,
-  own?: string,
-): string | undefined {
-  const nfc = name.normalize("NFC");
-  if (INVISIBLE.test(nfc)) return "it holds invisible or blank characters";
-  if (!SHAPE.test(nfc) || [...nfc].length > MAX_CHARS) return `a name is ${NAME_RULE}`;
-  const scripts = scriptsOf(nfc);
-  if (scripts.length > 1 && !MIXES.some((mix) => scripts.every((s) => mix.includes(s)))) {
-    return `it mixes scripts (${scripts.join(", ")})`;
+/** What a name is compared by: folded, and its skeleton (what it looks like). */
+function keys(name: string): { key: string; look: string } {
+  const key = fold(name);
+  return { key, look: skeleton(key) };
+}
+
+/** The names in use, each found by its folded form and by its skeleton. */
+export class NameBook {
+  readonly #byKey = new Map<string, string>();
+  readonly #byLook = new Map<string, string>();
+
+  /** Note that `name` is in use. */
+  add(name: string): void {
+    const { key, look } = keys(name);
+    this.#byKey.set(key, name);
+    this.#byLook.set(look, name);
   }
-  const key = fold(nfc);
-  const look = skeleton(key);
-  for (const other of present) {
-    if (other === own) continue;
-    const otherKey = fold(other);
-    if (otherKey === key) return `${other} is here: pick another name`;
-    if (skeleton(otherKey) === look) return `it looks like ${other}, who is here`;
+
+  /** Note that `name` is free again. */
+  delete(name: string): void {
+    const { key, look } = keys(name);
+    if (this.#byKey.get(key) === name) this.#byKey.delete(key);
+    if (this.#byLook.get(look) === name) this.#byLook.delete(look);
   }
-  return undefined;
+
+  /**
+   * Why `name` cannot be taken now, or `undefined` when it can. `own` is the name the
+   * asker holds: its case may change.
+   */
+  problem(name: string, own?: string): string | undefined {
+    const nfc = name.normalize("NFC");
+    if (INVISIBLE.test(nfc)) return "it holds invisible or blank characters";
+    if (!SHAPE.test(nfc) || [...nfc].length > MAX_CHARS) return `a name is ${NAME_RULE}`;
+    const scripts = scriptsOf(nfc);
+    if (scripts.length > 1 && !MIXES.some((mix) => scripts.every((s) => mix.includes(s)))) {
+      return `it mixes scripts (${scripts.join(", ")})`;
+    }
+    const { key, look } = keys(nfc);
+    const same = this.#byKey.get(key);
+    if (same !== undefined && same !== own) return `${same} is here: pick another name`;
+    const alike = this.#byLook.get(look);
+    if (alike !== undefined && alike !== own) return `it looks like ${alike}, who is here`;
+    return undefined;
+  }
 }

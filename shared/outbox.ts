@@ -17,10 +17,10 @@
  * @example
  * ```ts
  * import { Outbox } from "./outbox.ts";
- * const box = new Outbox(socket);
+ * const box = new Outbox(socket, 1024 * 1024);
  * box.add("<alice> hi\n", 11);
- * box.add("<bob> hello\n", 12); // both leave in one write, at the end of this turn
- * if (box.held > 1024 * 1024) socket.destroy();
+ * const ok = box.add("<bob> hello\n", 12); // both leave in one write, at the end of this turn
+ * if (!ok) socket.destroy(); // over 1 MiB waits for this socket
  * ```
  * @module
  */
@@ -36,33 +36,75 @@ export interface Flushable {
 
 const due = new Set<Flushable>();
 
-/** Flush `box` at the end of this turn of the event loop, after every read in hand. */
-export function atTurnEnd(box: Flushable): void {
-  if (due.size === 0) setImmediate(flushAll);
-  due.add(box);
+/**
+ * The lines sent to everyone in this turn. A member who got exactly these and nothing
+ * else (most members, most turns) is sent one buffer, encoded once for all of them.
+ */
+const turn = { id: 0, texts: [] as string[], bytes: undefined as Buffer | undefined };
+
+const dueLast = new Set<Flushable>();
+
+/**
+ * Flush `box` at the end of this turn of the event loop, after every read in hand; with
+ * `last`, after the sockets (a log on a terminal should never delay the members).
+ */
+export function atTurnEnd(box: Flushable, last = false): void {
+  if (due.size === 0 && dueLast.size === 0) setImmediate(flushAll);
+  (last ? dueLast : due).add(box);
 }
 
 /** Flush everything due now (when the process is about to exit, say). */
 export function flushAll(): void {
   for (const box of due) box.flush();
+  for (const box of dueLast) box.flush();
   due.clear();
+  dueLast.clear();
+  turn.id += 1;
+  turn.texts = [];
+  turn.bytes = undefined;
+}
+
+/** Note `text` as sent to every member this turn (but perhaps its sender): see {@linkcode Outbox.add}. */
+export function toEveryone(text: string): void {
+  turn.texts.push(text);
 }
 
 export class Outbox implements Flushable {
   readonly #sock: Socket;
+  readonly #limit: number;
   #lines: string[] = [];
   #bytes = 0;
+  #due = false;
   #blocked = false;
+  /** Whether every line waiting here is one of this turn's lines to everyone. */
+  #onlyTurn = true;
+  #turn = -1;
 
-  constructor(sock: Socket) {
+  /** An outbox for `sock` that may hold at most `limit` bytes of memory. */
+  constructor(sock: Socket, limit: number) {
     this.#sock = sock;
+    this.#limit = limit;
   }
 
-  /** Queue `line` (ending in `\n`, `bytes` long in UTF-8) for this turn's write. */
-  add(line: string, bytes: number): void {
-    this.#lines.push(line);
+  /**
+   * Queue `text` (whole lines, `bytes` long in UTF-8) for this turn's write; `false` when the
+   * socket now holds more than its limit (its reader is too slow: cut it off). `toAll` says
+   * the text was noted with {@linkcode toEveryone}.
+   */
+  add(text: string, bytes: number, toAll = false): boolean {
+    if (this.#lines.length === 0) {
+      this.#turn = turn.id;
+      this.#onlyTurn = true;
+    }
+    this.#onlyTurn &&= toAll;
+    this.#lines.push(text);
     this.#bytes += bytes;
-    if (!this.#blocked) atTurnEnd(this);
+    if (this.#blocked || this.#bytes > this.#limit) return this.held <= this.#limit;
+    if (!this.#due) {
+      this.#due = true;
+      atTurnEnd(this);
+    }
+    return true;
   }
 
   /** Bytes of memory this socket's output holds now. */
@@ -71,8 +113,12 @@ export class Outbox implements Flushable {
   }
 
   flush(): void {
+    this.#due = false;
     if (this.#lines.length === 0 || this.#sock.destroyed) return;
-    const text = this.#lines.join("");
+    const same =
+      this.#onlyTurn && this.#turn === turn.id && this.#lines.length === turn.texts.length;
+    if (same) turn.bytes ??= Buffer.from(turn.texts.join(""));
+    const text = same ? (turn.bytes as Buffer) : this.#lines.join("");
     this.#lines = [];
     this.#bytes = 0;
     if (!this.#sock.write(text)) {

@@ -7,7 +7,7 @@ import { Socket } from "node:net";
 import { chatArgs } from "../shared/args.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { LivePrompt } from "../shared/live-prompt.ts";
-import { nameProblem } from "../shared/names.ts";
+import { NameBook } from "../shared/names.ts";
 import { OutQueue } from "../shared/out-queue.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { note, setNoteSink } from "../shared/stderr.ts";
@@ -24,7 +24,7 @@ const args = chatArgs({
 const MAX_LINE = 64 * 1024; // bytes in one line from the room; a longer one is not shown
 const MAX_UNSHOWN = 1024 * 1024; // past this much waiting for the screen, stop reading the room
 
-const problem = args.nick === undefined ? undefined : nameProblem(args.nick, []);
+const problem = args.nick === undefined ? undefined : new NameBook().problem(args.nick);
 if (problem) {
   process.stderr.write(`tcp/room-client.ts: --nick '${safeText(args.nick ?? "")}': ${problem}\n`);
   process.exit(2);

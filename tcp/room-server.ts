@@ -15,9 +15,9 @@ import { chatArgs } from "../shared/args.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { LivePrompt } from "../shared/live-prompt.ts";
-import { NAME_RULE, nameProblem } from "../shared/names.ts";
+import { NAME_RULE, NameBook } from "../shared/names.ts";
 import { OutQueue } from "../shared/out-queue.ts";
-import { atTurnEnd, flushAll, Outbox } from "../shared/outbox.ts";
+import { atTurnEnd, flushAll, Outbox, toEveryone } from "../shared/outbox.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
@@ -68,6 +68,8 @@ interface Member {
 }
 
 const members = new Set<Member>();
+const taken = new NameBook();
+let joinedCount = 0;
 const perAddress = new Map<string, number>();
 let joinedEver = 0;
 
@@ -82,27 +84,34 @@ out.onDrain = () => {
   out.dropped = 0;
 };
 
-/** Queue one line for one member; cut off a member whose unread lines hold too much. */
-function tell(member: Member, line: string, bytes = Buffer.byteLength(line) + 1): void {
-  if (member.sock.destroyed) return;
-  member.outbox.add(`${line}\n`, bytes);
-  if (member.outbox.held > MAX_HELD) {
-    note(`${member.name} reads too slowly: 1 MiB waits for it; disconnecting`);
-    member.sock.destroy(); // its close event announces the departure
-  }
+/** Queue `text` (lines ending in `\n`) for one member; cut off a member who holds too much unread. */
+function send(member: Member, text: string, bytes: number, toAll = false): void {
+  if (member.outbox.add(text, bytes, toAll) || member.sock.destroyed) return;
+  note(`${member.name} reads too slowly: 1 MiB waits for it; disconnecting`);
+  member.sock.destroy(); // its close event announces the departure
+}
+
+/** One line for one member. */
+function tell(member: Member, line: string): void {
+  const text = `${line}\n`;
+  send(member, text, Buffer.byteLength(text));
 }
 
 /** Send a line to every member but `from`, and show it on the server's stdout. */
 function broadcast(from: Member | undefined, line: string): void {
   shown.push(line);
-  atTurnEnd(log);
-  const bytes = Buffer.byteLength(line) + 1;
-  trace(`broadcast ${bytes} bytes to ${members.size - (from ? 1 : 0)}`);
-  for (const member of members) if (member !== from && member.joined) tell(member, line, bytes);
+  atTurnEnd(log, true);
+  const text = `${line}\n`;
+  const bytes = Buffer.byteLength(text);
+  if (args.trace) trace(`broadcast ${bytes} bytes to ${members.size - (from ? 1 : 0)}`);
+  toEveryone(text);
+  for (const member of members)
+    if (member !== from && member.joined) send(member, text, bytes, true);
 }
 
 function named(name: string): Member | undefined {
-  return [...members].find((m) => m.joined && m.name === name);
+  for (const m of members) if (m.joined && m.name === name) return m;
+  return undefined;
 }
 
 function names(): string[] {
@@ -124,7 +133,7 @@ function who(): string[] {
 function freeName(): string {
   let name: string;
   do name = `user${++joinedEver}`;
-  while (nameProblem(name, names()) !== undefined);
+  while (taken.problem(name) !== undefined);
   return name;
 }
 
@@ -133,7 +142,7 @@ function command(member: Member, line: string): void {
   const [verb = "", target = "", ...rest] = line.split(" ");
   const arg = line.slice(verb.length + 1).trim();
   if (verb === "/nick") {
-    const problem = nameProblem(arg, names(), member.name);
+    const problem = taken.problem(arg, member.name);
     if (problem) tell(member, `* error: cannot take '${safeText(arg)}': ${problem}`);
     else if (!member.renames.take()) tell(member, "* error: too many renames: wait a little");
     else rename(member, arg.normalize("NFC"));
@@ -164,6 +173,8 @@ function command(member: Member, line: string): void {
 
 function rename(member: Member, name: string): void {
   const old = member.name;
+  taken.delete(old);
+  taken.add(name);
   member.name = name;
   broadcast(undefined, `* ${old} is now ${name}`);
 }
@@ -205,10 +216,16 @@ function release(member: Member): void {
 function join(member: Member, name: string): void {
   member.name = name;
   member.joined = true;
+  taken.add(name);
+  joinedCount += 1;
   trace(`join ${member.peer} as ${name}`);
-  const others = names().filter((n) => n !== name);
+  const others = joinedCount - 1;
   const here =
-    others.length > WHO_PER_LINE ? `${others.length} others (/who lists them)` : others.join(", ");
+    others > WHO_PER_LINE
+      ? `${others} others (/who lists them)`
+      : names()
+          .filter((n) => n !== name)
+          .join(", ");
   tell(member, `* welcome, ${name}. Here: ${here || "nobody yet"}. /help for commands`);
   broadcast(member, `* ${name} joined`);
 }
@@ -263,7 +280,7 @@ function arrive(sock: Socket): void {
     sock,
     peer: hostPort(address, sock.remotePort),
     framer: new LineFramer(MAX_LINE),
-    outbox: new Outbox(sock),
+    outbox: new Outbox(sock, MAX_HELD),
     lines: new TokenBucket(RATE, BURST),
     renames: new TokenBucket(0.2, 3),
     waiting: [],
@@ -286,7 +303,7 @@ function arrive(sock: Socket): void {
       clearTimeout(joinWait);
       const first = lines[0] as string;
       const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
-      const problem = nick === undefined ? undefined : nameProblem(nick, names());
+      const problem = nick === undefined ? undefined : taken.problem(nick);
       if (problem) {
         member.leaving = true;
         refuse(sock, `cannot join as '${safeText(nick ?? "")}': ${problem}`);
@@ -306,6 +323,8 @@ function arrive(sock: Socket): void {
     else perAddress.delete(address);
     members.delete(member);
     if (!member.joined) return;
+    taken.delete(member.name);
+    joinedCount -= 1;
     const unfinished = member.framer.end();
     if (unfinished !== undefined) hear(member, unfinished);
     trace(`close ${member.peer} (${member.name})`);
