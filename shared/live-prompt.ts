@@ -6,15 +6,15 @@
  * comes back after the user's own line. Each line the user finishes goes to `onLine`; the
  * end of stdin (Ctrl-D) to `onEnd`; Ctrl-C is the SIGINT it would be without raw mode.
  *
- * Everything, the prompt's own drawing included, goes out through one {@linkcode OutQueue},
- * so it reaches the screen in order and never stops the event loop. Off a terminal (a
- * pipe, a test) there is no prompt: lines are simply written, and stdin is read as it comes.
+ * Everything, the prompt's own drawing included, goes out through {@linkcode OutQueue}s,
+ * so it never stops the event loop; on a terminal, notes go through stdout's queue too, so
+ * that they reach the screen in order with the prompt. Off a terminal (a pipe, a test)
+ * there is no prompt: lines go to stdout and notes to stderr, and stdin is read as it comes.
  *
  * @example
  * ```ts
  * import { LivePrompt } from "./live-prompt.ts";
- * import { OutQueue } from "./out-queue.ts";
- * const prompt = new LivePrompt("> ", new OutQueue(1 << 20), (line) => send(line), () => leave());
+ * const prompt = new LivePrompt("> ", 1 << 20, (line) => send(line), () => leave());
  * prompt.show("<alice> hi\n<bob> hello\n"); // above the prompt, redrawn with what was typed
  * prompt.note("a note"); // on stderr, above the prompt too
  * ```
@@ -22,17 +22,22 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import { Writable } from "node:stream";
-import type { OutQueue } from "./out-queue.ts";
+import { OutQueue } from "./out-queue.ts";
 
 export class LivePrompt {
+  /** stdout, and stderr (which is stdout on a terminal). */
   readonly out: OutQueue;
+  readonly err: OutQueue;
   readonly #rl: Interface;
   readonly #tty: boolean;
   #open = true;
 
-  constructor(prompt: string, out: OutQueue, onLine: (line: string) => void, onEnd: () => void) {
-    this.out = out;
+  /** `limit`: characters that may wait for stdout (see {@linkcode OutQueue}). */
+  constructor(prompt: string, limit: number, onLine: (line: string) => void, onEnd: () => void) {
     this.#tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    this.out = new OutQueue(1, limit);
+    this.err = this.#tty ? this.out : new OutQueue(2, limit);
+    const out = this.out;
     this.#rl = createInterface({
       input: process.stdin,
       output: this.#tty ? screen(out) : undefined,
@@ -56,13 +61,13 @@ export class LivePrompt {
    * Print `text` (whole lines, each ending in `\n`) on stdout, above the prompt. With
    * `droppable`, it is dropped (and counted by the queue) when too much already waits.
    */
-  show(text: string, droppable = false, fd = 1): void {
+  show(text: string, droppable = false, stream = this.out): void {
     if (droppable && this.out.waiting > this.out.limit) {
       this.out.dropped += 1;
       return;
     }
     if (!this.#tty || !this.#open) {
-      this.out.write(fd, text);
+      stream.write(text);
       return;
     }
     // Go up to the prompt's first row and clear from there down; print; then leave as many
@@ -70,15 +75,13 @@ export class LivePrompt {
     // last drew above the cursor, which is less than the truth when typing has wrapped).
     const rows = this.#rl.getCursorPos().rows;
     const redrawGoesUp = (this.#rl as unknown as { prevRows?: number }).prevRows ?? rows;
-    this.out.write(1, `${up(rows)}\r\x1b[J`);
-    this.out.write(fd, text);
-    this.out.write(1, "\n".repeat(redrawGoesUp));
+    this.out.write(`${up(rows)}\r\x1b[J${text}${"\n".repeat(redrawGoesUp)}`);
     this.#rl.prompt(true);
   }
 
   /** A note on stderr, on a line of its own above the prompt. */
   note(line: string): void {
-    this.show(`${line}\n`, false, 2);
+    this.show(`${line}\n`, false, this.err);
   }
 
   /** Stop reading stdin. On a terminal, what was typed stays on screen, ended by a newline. */
@@ -88,7 +91,7 @@ export class LivePrompt {
     if (this.#tty) {
       const rows = this.#rl.getCursorPos().rows;
       const typed = `${this.#rl.getPrompt()}${this.#rl.line}`;
-      this.out.write(1, `${up(rows)}\r\x1b[J${typed}\n`);
+      this.out.write(`${up(rows)}\r\x1b[J${typed}\n`);
     }
     this.#rl.removeAllListeners("close");
     this.#rl.close();
@@ -105,7 +108,7 @@ function screen(out: OutQueue): Writable {
   const stream = new Writable({
     decodeStrings: false,
     write(chunk: string | Buffer, _encoding, done) {
-      out.write(1, String(chunk));
+      out.write(String(chunk));
       done();
     },
   });

@@ -8,7 +8,6 @@ import { chatArgs } from "../shared/args.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { LivePrompt } from "../shared/live-prompt.ts";
 import { NameBook } from "../shared/names.ts";
-import { OutQueue } from "../shared/out-queue.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { note, setNoteSink } from "../shared/stderr.ts";
 import { connect } from "../shared/tcp-connect.ts";
@@ -39,10 +38,9 @@ if (args.nick !== undefined) send(client, `/nick ${args.nick}\n`);
 // What you type goes to the room, one line at a time; Ctrl-D closes our side (FIN).
 let leaving = false;
 let joined = false;
-const out = new OutQueue(MAX_UNSHOWN);
 const prompt = new LivePrompt(
   "> ",
-  out,
+  MAX_UNSHOWN,
   (line) => {
     leaving ||= line.trim() === "/quit";
     send(client, `${line}\n`);
@@ -63,9 +61,9 @@ client.on("data", (chunk: Buffer) => {
   if (lines.length > 0) prompt.show(`${lines.map(safeText).join("\n")}\n`);
   for (let i = 0; i < tooLong; i++)
     note(`(a line from the room over ${MAX_LINE / 1024} KiB was not shown)`);
-  if (out.waiting > MAX_UNSHOWN) client.pause();
+  if (prompt.out.waiting > MAX_UNSHOWN) client.pause();
 });
-out.onDrain = () => client.resume();
+prompt.out.onDrain = () => client.resume();
 client.on("error", () => {}); // a reset shows as the close below
 client.on("close", () => {
   prompt.close();

@@ -16,7 +16,6 @@ import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { LivePrompt } from "../shared/live-prompt.ts";
 import { NAME_RULE, NameBook } from "../shared/names.ts";
-import { OutQueue } from "../shared/out-queue.ts";
 import { atTurnEnd, flushAll, Outbox, toEveryone } from "../shared/outbox.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
@@ -44,6 +43,7 @@ const [LINE_TIME, IDLE] = [limit("line-time"), limit("idle")];
 
 const MAX_LINE = 4096; // bytes in one line; a longer one is refused
 const MAX_HELD = 1024 * 1024; // memory a member's unread lines may hold; past it, out
+const TURN_SHARE = 500; // lines one member is heard for in a turn of the event loop, at most
 const JOIN_WAIT_MS = 500; // a client may name itself first (room-client --nick); nc users wait this long
 const WHO_PER_LINE = 40; // names per line of /who
 const HELP =
@@ -59,8 +59,9 @@ interface Member {
   readonly outbox: Outbox;
   readonly lines: TokenBucket; // what the member may say
   readonly renames: TokenBucket;
-  /** Lines read but not yet taken by the rate limit (the member is paused meanwhile). */
-  waiting: string[];
+  /** A line read but not yet heard: the rate limit holds it (the member is paused meanwhile). */
+  held: string | undefined;
+  wake: NodeJS.Timeout | undefined; // when the rate limit will hear it
   warned: boolean;
   leaving: boolean; // being let go: what it sends now is dropped
   heardAt: number; // when the last whole line came
@@ -75,14 +76,8 @@ let joinedEver = 0;
 
 // The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
 // for the operator. Nothing written there may stop the room (see shared/out-queue.ts).
-const out = new OutQueue(MAX_HELD);
 const shown: string[] = [];
 const log = { flush: () => prompt.show(`${shown.splice(0).join("\n")}\n`, true) };
-out.onDrain = () => {
-  if (out.dropped === 0) return;
-  note(`(${out.dropped} batches of the room's lines were not shown here: output was not taken)`);
-  out.dropped = 0;
-};
 
 /** Queue `text` (lines ending in `\n`) for one member; cut off a member who holds too much unread. */
 function send(member: Member, text: string, bytes: number, toAll = false): void {
@@ -189,28 +184,41 @@ function hear(member: Member, line: string): void {
 
 /**
  * The rate limit: each line takes a token (one more per 256 characters) from the member's
- * bucket. When the bucket is empty the member's lines wait here and its socket is paused,
- * so the kernel holds the rest and the sender slows down; nothing is lost.
+ * bucket. When the bucket is empty the member's socket is paused and its lines wait, as
+ * bytes, in its framer and then in the kernel: the sender slows down; nothing is lost.
+ * Fairness: one member is heard for at most TURN_SHARE lines a turn, then the others.
  */
 function release(member: Member): void {
-  while (member.waiting.length > 0 && !member.sock.destroyed) {
-    const line = member.waiting[0] as string;
+  for (let heard = 0; !member.sock.destroyed && !member.leaving; heard++) {
+    for (; member.framer.tooLong > 0; member.framer.tooLong--) {
+      tell(member, `* error: a line over ${MAX_LINE} bytes was not sent`);
+    }
+    const line = member.held ?? member.framer.next();
+    if (line === undefined) break;
+    member.held = line;
     const cost = 1 + Math.floor(line.length / 256);
-    if (!member.lines.take(cost)) {
+    if (heard === TURN_SHARE || !member.lines.take(cost)) {
       member.sock.pause();
-      if (!member.warned) {
-        member.warned = true;
-        tell(member, `* slow down: over ${RATE} lines a second; your lines now wait their turn`);
-        note(`${member.name} sends too fast: slowed to ${RATE} lines a second`);
-      }
-      setTimeout(() => release(member), member.lines.msUntil(cost)).unref();
+      if (heard < TURN_SHARE) slowDown(member, cost);
+      else setImmediate(() => release(member));
       return;
     }
-    member.waiting.shift();
+    member.held = undefined;
     hear(member, line);
   }
   if (member.lines.full) member.warned = false;
   member.sock.resume();
+}
+
+/** The member's bucket is empty: tell it once, and hear it again when a line's tokens are back. */
+function slowDown(member: Member, cost: number): void {
+  if (!member.warned) {
+    member.warned = true;
+    tell(member, `* slow down: over ${RATE} lines a second; your lines now wait their turn`);
+    note(`${member.name} sends too fast: slowed to ${RATE} lines a second`);
+  }
+  clearTimeout(member.wake);
+  member.wake = setTimeout(() => release(member), member.lines.msUntil(cost));
 }
 
 function join(member: Member, name: string): void {
@@ -283,7 +291,8 @@ function arrive(sock: Socket): void {
     outbox: new Outbox(sock, MAX_HELD),
     lines: new TokenBucket(RATE, BURST),
     renames: new TokenBucket(0.2, 3),
-    waiting: [],
+    held: undefined,
+    wake: undefined,
     warned: false,
     leaving: false,
     heardAt: Date.now(),
@@ -294,14 +303,12 @@ function arrive(sock: Socket): void {
 
   sock.on("data", (chunk: Buffer) => {
     if (member.leaving) return;
-    const { lines, tooLong } = member.framer.push(chunk);
+    member.framer.add(chunk);
     member.lineSince = member.framer.midLine ? member.lineSince || Date.now() : 0;
-    for (let i = 0; i < tooLong; i++) {
-      tell(member, `* error: a line over ${MAX_LINE} bytes was not sent`);
-    }
-    if (!member.joined && lines.length > 0) {
+    if (!member.joined) {
+      const first = member.framer.next();
+      if (first === undefined) return;
       clearTimeout(joinWait);
-      const first = lines[0] as string;
       const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
       const problem = nick === undefined ? undefined : taken.problem(nick);
       if (problem) {
@@ -310,14 +317,14 @@ function arrive(sock: Socket): void {
         return;
       }
       join(member, nick?.normalize("NFC") ?? freeName());
-      if (nick !== undefined) lines.shift();
+      if (nick === undefined) member.held = first;
     }
-    for (const line of lines) member.waiting.push(line);
     release(member);
   });
   sock.on("error", (err: NodeJS.ErrnoException) => trace(`error ${err.code} from ${member.name}`));
   sock.on("close", (hadError) => {
     clearTimeout(joinWait);
+    clearTimeout(member.wake);
     const left = (perAddress.get(address) ?? 1) - 1;
     if (left > 0) perAddress.set(address, left);
     else perAddress.delete(address);
@@ -339,7 +346,6 @@ function letGo(member: Member, why: string): void {
   tell(member, `* ${why}: goodbye`);
   flushAll();
   member.leaving = true;
-  member.waiting = [];
   member.sock.end();
   closeSoon(member.sock);
 }
@@ -374,9 +380,16 @@ function operator(line: string): void {
   else broadcast(undefined, `<@room> ${safeText(line)}`);
 }
 
-const prompt = new LivePrompt("room> ", out, operator, () =>
+const prompt = new LivePrompt("room> ", MAX_HELD, operator, () =>
   prompt.note("the room's terminal takes no more input (stdin ended); Ctrl-C closes the room"),
 );
+prompt.out.onDrain = () => {
+  if (prompt.out.dropped === 0) return;
+  note(
+    `(${prompt.out.dropped} batches of the room's lines were not shown here: output was not taken)`,
+  );
+  prompt.out.dropped = 0;
+};
 setNoteSink((line) => prompt.note(line));
 
 /** --max-clients, lowered to what the descriptor limit allows (a newcomer past it could not even be told). */
@@ -387,7 +400,7 @@ function fitDescriptors(wanted: number): number {
   } catch {
     // not Linux: trust --max-clients
   }
-  const room = limit - 64; // stdio, the listener, and refusals in flight
+  const room = limit - 32; // Node itself (about 20), the listener, refusals in flight
   if (wanted <= room) return wanted;
   note(
     `--max-clients ${wanted} lowered to ${room}: this process may open ${limit} files (ulimit -n)`,
