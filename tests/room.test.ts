@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, reapAll, scriptCommand, spawnProgram, spawnScript } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
-import { rawTcpClient } from "./peers.ts";
+import { rawTcpClient, rawTcpServer } from "./peers.ts";
 import { member, joinAs as named, room } from "./room-members.ts";
 
 test.after.each(reapAll);
@@ -237,6 +237,55 @@ test("room scripts: --help, and a bad --max-clients is a usage error", async () 
   const client = spawnScript("tcp/room-client.ts", ["--help"]);
   assert.equal(await client.waitExit(), { code: 0, signal: null });
   assert.match(client.stdout, /--nick NAME/);
+});
+
+test("room-client asks for its --nick in the join: a bad name is refused before connecting, a taken one before joining", async () => {
+  const { proc: server, port } = await room();
+  await named(port, "alice");
+  const bad = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", "a b"]);
+  assert.equal(await bad.waitExit(), { code: 2, signal: null });
+  assert.is(
+    bad.stderr,
+    "tcp/room-client.ts: --nick 'a b': it holds invisible or blank characters\n",
+  );
+  const taken = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", "ALICE"]);
+  assert.equal(await taken.waitExit(), { code: 1, signal: null });
+  assert.is(taken.stdout, "* cannot join as 'ALICE': alice is here: pick another name\n");
+  assert.is(taken.stderr, "the room closed the connection\n");
+  assert.not.match(server.stdout, /ALICE/, "the room never announced it");
+});
+
+test("the room's own terminal: a line typed there goes to everyone as @room; /who and /kick are the operator's", async () => {
+  const { proc: server, port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  server.write("hello, class");
+  await alice.got.waitFor("<@room> hello, class\n");
+  server.write("/who");
+  await server.waitFor("stdout", "* 2 here: alice, bob\n");
+  server.write("/kick bob");
+  await bob.got.waitFor("* removed by the room's operator: goodbye\n");
+  await bob.got.waitClosed();
+  await alice.got.waitFor("* bob was removed by the room's operator\n");
+  server.write("/kick nobody");
+  await server.waitFor("stderr", "nobody here is called 'nobody'\n");
+  server.endInput();
+  await server.waitFor(
+    "stderr",
+    "the room's terminal takes no more input (stdin ended); Ctrl-C closes the room\n",
+  );
+  alice.sock.write("/who\n");
+  await alice.got.waitFor("* 1 here: alice\n"); // the room goes on
+});
+
+test("room-client says so when a line from the room is over 64 KiB", async () => {
+  const fake = await rawTcpServer("fake room");
+  const client = spawnScript("tcp/room-client.ts", ["--port", String(fake.port)], "client");
+  const conn = await fake.accepted();
+  conn.sock.write(`* welcome, x. Here: nobody yet.\n${"z".repeat(70_000)}\nafter\n`);
+  await client.waitFor("stdout", "after\n");
+  await client.waitFor("stderr", "(a line from the room over 64 KiB was not shown)\n");
+  assert.not.match(client.stdout, /zzz/);
 });
 
 test.run();
