@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { skeleton } from "./confusables.ts";
+import { CONFUSABLES } from "./confusables.ts";
 
 /** What a name may hold: letters, digits, marks (as in é typed as e + ◌́), `_` and `-`. */
 export const NAME_RULE = "letters, digits, _ or -, up to 16";
@@ -51,6 +51,25 @@ const SCRIPTS = [
   "Ethiopic",
   "Cherokee",
 ].map((name) => ({ name, re: new RegExp(`\\p{Script=${name}}`, "u") }));
+
+let prototypes: Map<string, string> | undefined;
+
+/** A folded name's skeleton (UTS #39): each character by the prototype it looks like. */
+export function skeleton(folded: string): string {
+  prototypes ??= new Map(
+    CONFUSABLES.trim()
+      .split(/\s+/)
+      .map((entry) => {
+        const chars = (points: string) =>
+          String.fromCodePoint(...points.split(".").map((p) => Number.parseInt(p, 16)));
+        const [from = "", to = ""] = entry.split(":");
+        return [chars(from), chars(to)];
+      }),
+  );
+  let out = "";
+  for (const c of folded) out += prototypes.get(c) ?? c;
+  return out.normalize("NFD");
+}
 
 /** A name folded for comparison: NFKC, lower case, NFD. */
 export function fold(name: string): string {

@@ -1,11 +1,13 @@
 // The small pure helpers of shared/, tested where they are used by every script.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { reapAll, spawnProgram } from "../harness/procs.ts";
 import { Address } from "../shared/address.ts";
 import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
 import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
+import { NameBook, scriptsOf, skeleton } from "../shared/names.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
 
@@ -75,6 +77,31 @@ test("usage names every flag, --timeout only where the script has it", () => {
     timeout: 3,
   });
   assert.match(client, /--timeout S {2}seconds before a hint when no reply comes \(default 3\)/);
+});
+
+test("NameBook refuses look-alikes, invisible and mixed-script names, and lets one's own name change case", () => {
+  const names = new NameBook();
+  names.add("alice");
+  assert.is(names.problem("宝宝"), undefined);
+  assert.is(names.problem("山田たろう"), undefined, "Japanese mixes Han and Hiragana");
+  assert.is(names.problem("Alice", "alice"), undefined);
+  assert.is(names.problem("ALICE"), "alice is here: pick another name");
+  assert.is(names.problem("\u0430lice"), "it mixes scripts (Cyrillic, Latin)");
+  assert.is(names.problem("a\u200dx"), "it holds invisible or blank characters");
+  assert.is(names.problem("-".repeat(17)), "a name is letters, digits, _ or -, up to 16");
+  names.add("bob");
+  assert.is(names.problem("b0b"), "it looks like bob, who is here");
+  names.delete("bob");
+  assert.is(names.problem("b0b"), undefined);
+  assert.equal(scriptsOf("高望abc"), ["Han", "Latin"]);
+  assert.is(skeleton("\u0430\u0445\u0435"), "axe");
+});
+
+test("shared/confusables.ts is what tools/confusables.mjs derives from Unicode's data", async () => {
+  const check = spawnProgram("confusables", [process.execPath, "tools/confusables.mjs", "--check"]);
+  await check.waitExit();
+  assert.is(check.stdout, "shared/confusables.ts is current\n", check.transcript());
+  await reapAll();
 });
 
 test.run();
