@@ -213,9 +213,9 @@ ${latRatio}
 
 ## One member stops reading
 
-One member stops reading; another sends 4 KB lines as fast as the server takes them for
-${slowSeconds} s; a third reads everything. (The room's rate limit is lifted for this run,
-to measure the slow reader alone.)
+One member stops reading; another sends 4 KB lines at 6.4 MB/s for ${slowSeconds} s, or until
+the server stops taking them; a third reads everything. (The room's rate limit is lifted
+for this run, to measure the slow reader alone.)
 
 | server | MB the reading member got | MB the sender got in | the member that stopped reading |
 |---|---|---|---|
