@@ -7,6 +7,7 @@ import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
 import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
+import { LineFramer } from "../shared/line-framer.ts";
 import { NameBook, scriptsOf, skeleton } from "../shared/names.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
@@ -102,6 +103,22 @@ test("shared/confusables.ts is what tools/confusables.mjs derives from Unicode's
   await check.waitExit();
   assert.is(check.stdout, "shared/confusables.ts is current\n", check.transcript());
   await reapAll();
+});
+
+test("LineFramer refuses a line too long however it arrives, and hands out lines one at a time", () => {
+  const framer = new LineFramer(8);
+  framer.add(Buffer.from("ok\r\n0123456789")); // a line begun that is already too long
+  assert.is(framer.tooLong, 1);
+  assert.ok(framer.midLine, "the refused line is still being dropped");
+  framer.add(Buffer.from("still the same line"));
+  framer.add(Buffer.from(" end\nnext\n一半"));
+  assert.equal([framer.next(), framer.next(), framer.next()], ["ok", "next", undefined]);
+  assert.ok(framer.midLine);
+  assert.is(framer.end(), "一半");
+  framer.tooLong = 0; // counted since it was last set to 0, as a reader does
+  assert.equal(framer.push(Buffer.from("0123456789\nfine\n")), { lines: ["fine"], tooLong: 1 });
+  assert.not.ok(framer.midLine);
+  assert.is(framer.end(), undefined);
 });
 
 test.run();
