@@ -50,10 +50,10 @@ class Screen {
     return lines;
   }
 
-  /** Read the screen each time the program writes, until a line passes `ok`; the lines. */
-  async until(ok: (line: string) => boolean, what: string): Promise<string[]> {
+  /** Read the screen each time the program writes, until `ok(lines)` holds; the lines. */
+  async until(ok: (lines: string[]) => boolean, what: string): Promise<string[]> {
     let lines = await this.lines();
-    while (!lines.some(ok)) {
+    while (!ok(lines)) {
       const now = lines.join("\n");
       await this.proc.out.until(
         () => this.proc.out.bytes.length > this.#fed,
@@ -85,8 +85,8 @@ if (haveTool("script")) {
       const burst = Array.from({ length: 30 }, (_, i) => `line ${i} 第${i}行`);
       other.sock.write(`${burst.join("\n")}\n`);
       const lines = await screen.until(
-        (l) => l.includes("<other> line 29 第29行"),
-        "the burst's last line",
+        (ls) => ls.some((l) => l.includes("<other> line 29 第29行")) && ls.at(-1) === `> ${typed}`,
+        "the burst's last line, then the prompt",
       );
       for (const line of burst)
         assert.is(count(lines, `<other> ${line}`), 1, `${line} once:\n${lines.join("\n")}`);
@@ -100,7 +100,7 @@ if (haveTool("script")) {
       assert.is(lines.at(-1), `> ${typed}`, "and it is last, after the prompt");
       screen.type("\r");
       await other.got.waitFor(`<tty> ${typed}\n`);
-      const after = await screen.until((l) => l === "> ", "the prompt again");
+      const after = await screen.until((ls) => ls.at(-1) === "> ", "the prompt again");
       assert.is(after.at(-1), "> ", "the prompt is back after one's own line");
     });
   }
