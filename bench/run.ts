@@ -1,5 +1,5 @@
 // tcp-udp-chat: the benchmarks, measured side by side in one run, written to docs/benchmarks.md.
-// Run:  make bench                    (about 2 minutes; bounded in count and time, loopback only)
+// Run:  make bench                    (about 8 minutes; bounded in count and time, loopback only)
 //       make bench ARGS="--quick --out /tmp/b.md"   (a smoke run with tiny counts, for tests)
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
