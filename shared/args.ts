@@ -35,6 +35,16 @@ export interface ChatScript {
   connect?: boolean;
   /** Whether the script takes `--drop P` (the UDP server). */
   drop?: boolean;
+  /** Whole-number flags of this script alone (the chat room's limits), with their defaults. */
+  numbers?: NumberFlag[];
+}
+
+/** A whole-number flag such as `--rate N`: its name, default, lowest value and help line. */
+export interface NumberFlag {
+  name: string;
+  value: number;
+  min: number;
+  about: string;
 }
 
 /** The parsed flags. */
@@ -52,6 +62,8 @@ export interface ChatArgs {
   connect: boolean;
   /** `--drop P`: the share of incoming datagrams to lose on purpose, 0 to 1. */
   drop: number;
+  /** The script's own whole-number flags, by name. */
+  numbers: Record<string, number>;
 }
 
 /** The usage text of a script. */
@@ -61,8 +73,9 @@ export function usage(s: ChatScript): string {
   const nick = s.nick ? " [--nick NAME]" : "";
   const connect = s.connect ? " [--connect]" : "";
   const drop = s.drop ? " [--drop P]" : "";
+  const numbers = (s.numbers ?? []).map((f) => ` [--${f.name} N]`).join("");
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop}${numbers} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
@@ -85,6 +98,7 @@ export function usage(s: ChatScript): string {
     lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
   }
   if (s.nick) lines.push("  --nick NAME  the name to take on joining");
+  for (const f of s.numbers ?? []) lines.push(`  --${f.name} N  ${f.about} (default ${f.value})`);
   lines.push("  -h, --help   print this help and exit");
   return `${lines.join("\n")}\n`;
 }
@@ -108,6 +122,7 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   if (s.nick) options.nick = { type: "string" };
   if (s.connect) options.connect = { type: "boolean", default: false };
   if (s.drop) options.drop = { type: "string", default: "0" };
+  for (const f of s.numbers ?? []) options[f.name] = { type: "string", default: String(f.value) };
   let values: { [K in string]?: unknown };
   try {
     ({ values } = parseArgs({
@@ -139,12 +154,30 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     bad(`--max-clients must be a whole number from 1 up, not '${values["max-clients"]}'`);
   }
   const nick = values.nick === undefined ? undefined : String(values.nick);
+  const numbers: Record<string, number> = {};
+  for (const f of s.numbers ?? []) {
+    const text = String(values[f.name]);
+    numbers[f.name] = Number(text);
+    if (!/^\d+$/.test(text) || Number(text) < f.min) {
+      bad(`--${f.name} must be a whole number from ${f.min} up, not '${text}'`);
+    }
+  }
   setTrace(values.trace === true);
   const connect = values.connect === true;
   const drop = Number(values.drop ?? 0);
   if (s.drop && !(drop >= 0 && drop <= 1))
     bad(`--drop must be a number from 0 to 1, not '${values.drop}'`);
-  return { host, port, trace: values.trace === true, timeout, maxClients, nick, connect, drop };
+  return {
+    host,
+    port,
+    trace: values.trace === true,
+    timeout,
+    maxClients,
+    nick,
+    connect,
+    drop,
+    numbers,
+  };
 }
 
 /**

@@ -5,15 +5,19 @@
  * is decoded then, so a character split across reads is never cut; bytes that are not
  * UTF-8 become U+FFFD.
  *
- * A line longer than `maxBytes` is refused: `push` reports it once, and its bytes are
+ * A line longer than `maxBytes` is refused: it is counted in `tooLong`, and its bytes are
  * dropped up to the next `\n`, so one huge line cannot grow the buffer without end.
+ *
+ * Lines are taken one at a time with `next()`, so a reader that may not take them all
+ * now (a rate limit) keeps the rest as bytes, not as thousands of strings.
  *
  * @example
  * ```ts
  * import { LineFramer } from "./line-framer.ts";
  * const framer = new LineFramer(4096);
  * framer.push(Buffer.from("你好\r\nhalf a "));  // { lines: ["你好"], tooLong: 0 }
- * framer.push(Buffer.from("line\n"));          // { lines: ["half a line"], tooLong: 0 }
+ * framer.add(Buffer.from("line\n"));
+ * framer.next();                               // "half a line"
  * ```
  * @module
  */
@@ -24,53 +28,74 @@ export interface Framed {
   tooLong: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class LineFramer {
   readonly maxBytes: number;
-  #pending: Buffer[] = [];
-  #size = 0;
+  /** Lines refused for their length since this was last set to 0. */
+  tooLong = 0;
+  #buf: Buffer = EMPTY;
   #skipping = false;
-  readonly #decoder = new TextDecoder("utf-8");
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
   }
 
-  /** Add what one read returned; get the lines it completed. */
-  push(chunk: Buffer): Framed {
-    const out: Framed = { lines: [], tooLong: 0 };
-    let rest = chunk;
-    for (let nl = rest.indexOf(0x0a); nl !== -1; nl = rest.indexOf(0x0a)) {
-      this.#add(rest.subarray(0, nl), out);
-      if (this.#skipping) this.#skipping = false;
-      else out.lines.push(this.#take());
-      rest = rest.subarray(nl + 1);
+  /** Add what one read returned. */
+  add(chunk: Buffer): void {
+    let bytes = chunk;
+    if (this.#skipping) {
+      const nl = bytes.indexOf(0x0a);
+      if (nl === -1) return;
+      this.#skipping = false;
+      bytes = bytes.subarray(nl + 1);
     }
-    this.#add(rest, out);
-    return out;
+    this.#buf = this.#buf.length === 0 ? bytes : Buffer.concat([this.#buf, bytes]);
+    const tail = this.#buf.length - 1 - this.#buf.lastIndexOf(0x0a);
+    if (tail > this.maxBytes) {
+      this.#buf = this.#buf.subarray(0, this.#buf.length - tail); // the whole lines before it stay
+      this.#skipping = true;
+      this.tooLong += 1;
+    }
+  }
+
+  /** The next complete line, or `undefined` until more comes. */
+  next(): string | undefined {
+    for (let nl = this.#buf.indexOf(0x0a); nl !== -1; nl = this.#buf.indexOf(0x0a)) {
+      const bytes = this.#buf.subarray(0, nl);
+      this.#buf = nl + 1 === this.#buf.length ? EMPTY : this.#buf.subarray(nl + 1);
+      if (bytes.length > this.maxBytes) this.tooLong += 1;
+      else return text(bytes);
+    }
+    return undefined;
+  }
+
+  /** Add what one read returned; get every line it completed. */
+  push(chunk: Buffer): Framed {
+    this.add(chunk);
+    const lines: string[] = [];
+    for (let line = this.next(); line !== undefined; line = this.next()) lines.push(line);
+    const tooLong = this.tooLong;
+    this.tooLong = 0;
+    return { lines, tooLong };
+  }
+
+  /** Whether a line has begun and not ended yet (a line being refused counts). */
+  get midLine(): boolean {
+    return this.#skipping || (this.#buf.length > 0 && this.#buf[this.#buf.length - 1] !== 0x0a);
   }
 
   /** What is left when the stream ends: an unfinished line, or `undefined`. */
   end(): string | undefined {
-    return this.#size > 0 && !this.#skipping ? this.#take() : undefined;
+    if (this.#skipping || this.#buf.length === 0 || this.#buf.includes(0x0a)) return undefined;
+    const line = text(this.#buf);
+    this.#buf = EMPTY;
+    return line;
   }
+}
 
-  #add(bytes: Buffer, out: Framed): void {
-    if (this.#skipping || bytes.length === 0) return;
-    if (this.#size + bytes.length > this.maxBytes) {
-      this.#pending = [];
-      this.#size = 0;
-      this.#skipping = true;
-      out.tooLong += 1;
-      return;
-    }
-    this.#pending.push(bytes);
-    this.#size += bytes.length;
-  }
-
-  #take(): string {
-    const line = this.#decoder.decode(Buffer.concat(this.#pending));
-    this.#pending = [];
-    this.#size = 0;
-    return line.endsWith("\r") ? line.slice(0, -1) : line;
-  }
+/** A line's bytes as text, without a `\r` at its end. */
+function text(bytes: Buffer): string {
+  const line = bytes.toString("utf8");
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
 }

@@ -36,12 +36,27 @@ export function setPromptOpen(open: boolean): void {
   promptOpen = open;
 }
 
+let sink: ((line: string) => void) | undefined;
+
 /**
- * Write one line on stderr: above the prompt and typing when a person types at a terminal,
- * and otherwise on a fresh line when a prompt is open on the same terminal.
+ * Send every note and trace line to `write` instead of straight to stderr: a live prompt
+ * (shared/live-prompt.ts) prints them above itself and draws itself again below them.
+ */
+export function setNoteSink(write: ((line: string) => void) | undefined): void {
+  sink = write;
+}
+
+/**
+ * Write one line on stderr: above the prompt and typing when a person types at a terminal
+ * (the mirrors' line editor, or the room client's live prompt), and otherwise on a fresh
+ * line when a prompt is open on the same terminal.
  */
 export function note(text: string): void {
   flush(); // what stdout holds goes first, so a terminal shows both in order
+  if (sink) {
+    sink(text);
+    return;
+  }
   const terminal = Terminal.started();
   if (terminal) {
     terminal.show(`${text}\n`, process.stderr);

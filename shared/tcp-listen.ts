@@ -98,8 +98,10 @@ export function listen(server: Server, ipPort: IpPort, backlog: number): Promise
   backlogs.set(server, backlog);
   const at = callSite();
   return new Promise((resolve) => {
-    server.once("error", (err) => failWith(err, "listen on", hostPort(ipPort.host, ipPort.port)));
+    const fail = (err: Error) => failWith(err, "listen on", hostPort(ipPort.host, ipPort.port));
+    server.once("error", fail);
     server.listen({ host: ipPort.host, port: ipPort.port, backlog }, () => {
+      server.off("error", fail); // an error after this is not about listening
       const { address, port } = server.address() as AddressInfo;
       trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`, at);
       announceListening(address, port, "tcp");

@@ -1,21 +1,27 @@
 // tcp-udp-chat: a chat room over TCP, the lesson after the mirrors (docs/09-chat-room.md).
 // The article calls its programs 多人聊天版, "multi-user chat", yet its TCP server talks to
 // one client at a time. This one holds every member at once on one event loop: it never
-// waits for one member, it reacts to whichever socket has something to say.
+// waits for one member, it reacts to whichever socket has something to say. And it stays
+// fair when someone misbehaves: rate limits, bounded memory, deadlines, honest names.
 //
 // Run:  make room-server           (or: node --import tsx tcp/room-server.ts [--port N])
 // Join: make room-client           in other terminals, or: nc 127.0.0.1 8003
-// A line you type goes to every other member as "<name> line". Commands: /nick NAME, /who,
-// /quit, /help. Defaults: 127.0.0.1:8003, at most 100 members (--max-clients N).
+// A line you type goes to every other member as "<name> line". Commands: /nick NAME,
+// /msg NAME text, /me action, /who, /quit, /help. The server's own terminal speaks as @room
+// and can /kick. Defaults: 127.0.0.1:8003, at most 100 members (--max-clients N).
+import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { chatArgs } from "../shared/args.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
-import { print } from "../shared/print.ts";
+import { LivePrompt } from "../shared/live-prompt.ts";
+import { NAME_RULE, NameBook } from "../shared/names.ts";
+import { atTurnEnd, flushAll, Outbox, toEveryone } from "../shared/outbox.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
-import { note, trace } from "../shared/stderr.ts";
+import { note, setNoteSink, trace } from "../shared/stderr.ts";
 import { listen } from "../shared/tcp-listen.ts";
+import { TokenBucket } from "../shared/token-bucket.ts";
 
 const args = chatArgs({
   script: "tcp/room-server.ts",
@@ -23,66 +29,135 @@ const args = chatArgs({
   port: 8003,
   server: true,
   maxClients: 100,
+  numbers: [
+    { name: "rate", value: 10, min: 1, about: "lines a second a member may send after a burst" },
+    { name: "burst", value: 60, min: 1, about: "lines a member may send at once" },
+    { name: "per-address", value: 20, min: 1, about: "most members from one address" },
+    { name: "line-time", value: 30, min: 1, about: "seconds to finish a line once begun" },
+    { name: "idle", value: 3600, min: 1, about: "seconds of silence before a member is let go" },
+  ],
 });
+const limit = (name: string) => args.numbers[name] as number;
+const [RATE, BURST, PER_ADDRESS] = [limit("rate"), limit("burst"), limit("per-address")];
+const [LINE_TIME, IDLE] = [limit("line-time"), limit("idle")];
 
 const MAX_LINE = 4096; // bytes in one line; a longer one is refused
-const MAX_WAITING = 1024 * 1024; // bytes queued for a member who does not read; past it, out
-const NAME = /^[\p{L}\p{N}_-]{1,16}$/u;
-const HELP = "commands: /nick NAME (letters, digits, _ or -, up to 16), /who, /quit, /help";
+const MAX_HELD = 1024 * 1024; // memory a member's unread lines may hold; past it, out
+const TURN_SHARE = 500; // lines one member is heard for in a turn of the event loop, at most
+const JOIN_WAIT_MS = 500; // a client may name itself first (room-client --nick); nc users wait this long
+const WHO_PER_LINE = 40; // names per line of /who
+const HELP =
+  "commands: /nick NAME, /msg NAME text, /me action, /who, /quit, /help" +
+  ` (a name is ${NAME_RULE})`;
 
 interface Member {
   name: string;
-  sock: Socket;
-  framer: LineFramer;
+  joined: boolean;
+  readonly sock: Socket;
+  readonly peer: string;
+  readonly framer: LineFramer;
+  readonly outbox: Outbox;
+  readonly lines: TokenBucket; // what the member may say
+  readonly renames: TokenBucket;
+  /** A line read but not yet heard: the rate limit holds it (the member is paused meanwhile). */
+  held: string | undefined;
+  wake: NodeJS.Timeout | undefined; // when the rate limit will hear it
+  warned: boolean;
+  leaving: boolean; // being let go: what it sends now is dropped
+  heardAt: number; // when the last whole line came
+  lineSince: number; // when the unfinished line began, or 0
 }
 
 const members = new Set<Member>();
+const taken = new NameBook();
+let joinedCount = 0;
+const perAddress = new Map<string, number>();
 let joinedEver = 0;
 
-/** Send one line to one member; cut off a member who lets too much pile up unread. */
+// The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
+// for the operator. Nothing written there may stop the room (see shared/out-queue.ts).
+const shown: string[] = [];
+const log = { flush: () => prompt.show(`${shown.splice(0).join("\n")}\n`, true) };
+
+/** Queue `text` (lines ending in `\n`) for one member; cut off a member who holds too much unread. */
+function send(member: Member, text: string, bytes: number, toAll = false): void {
+  if (member.outbox.add(text, bytes, toAll) || member.sock.destroyed) return;
+  note(`${member.name} reads too slowly: 1 MiB waits for it; disconnecting`);
+  member.sock.destroy(); // its close event announces the departure
+}
+
+/** One line for one member. */
 function tell(member: Member, line: string): void {
-  if (member.sock.destroyed) return;
-  member.sock.write(`${line}\n`);
-  if (member.sock.writableLength > MAX_WAITING) {
-    note(`${member.name} reads too slowly: more than 1 MiB waits for it; disconnecting`);
-    member.sock.destroy(); // its close event announces the departure
-  }
+  const text = `${line}\n`;
+  send(member, text, Buffer.byteLength(text));
 }
 
 /** Send a line to every member but `from`, and show it on the server's stdout. */
 function broadcast(from: Member | undefined, line: string): void {
-  print(line);
-  trace(`broadcast ${Buffer.byteLength(line) + 1} bytes to ${members.size - (from ? 1 : 0)}`);
-  for (const member of members) if (member !== from) tell(member, line);
+  shown.push(line);
+  atTurnEnd(log, true);
+  const text = `${line}\n`;
+  const bytes = Buffer.byteLength(text);
+  if (args.trace) trace(`broadcast ${bytes} bytes to ${members.size - (from ? 1 : 0)}`);
+  toEveryone(text);
+  for (const member of members)
+    if (member !== from && member.joined) send(member, text, bytes, true);
 }
 
-function nameTaken(name: string): boolean {
-  return [...members].some((m) => m.name.toLowerCase() === name.toLowerCase());
+function named(name: string): Member | undefined {
+  for (const m of members) if (m.joined && m.name === name) return m;
+  return undefined;
+}
+
+function names(): string[] {
+  return [...members].filter((m) => m.joined).map((m) => m.name);
+}
+
+/** Who is here, in lines of at most WHO_PER_LINE names: a list of 1,000 still arrives whole. */
+function who(): string[] {
+  const all = names();
+  const lines: string[] = [];
+  for (let i = 0; i < all.length; i += WHO_PER_LINE) {
+    const part =
+      all.length > WHO_PER_LINE ? ` (${i + 1}-${Math.min(i + WHO_PER_LINE, all.length)})` : "";
+    lines.push(`* ${all.length} here${part}: ${all.slice(i, i + WHO_PER_LINE).join(", ")}`);
+  }
+  return lines;
 }
 
 function freeName(): string {
   let name: string;
   do name = `user${++joinedEver}`;
-  while (nameTaken(name));
+  while (taken.problem(name) !== undefined);
   return name;
 }
 
 /** A command from `member`: a line that starts with `/`. */
 function command(member: Member, line: string): void {
-  const [verb = "", ...rest] = line.split(" ");
-  const arg = rest.join(" ").trim();
-  if (verb === "/nick" && !NAME.test(arg)) {
-    tell(member, `* error: '${safeText(arg)}' is not a name here. ${HELP}`);
-  } else if (verb === "/nick" && nameTaken(arg) && arg !== member.name) {
-    tell(member, `* error: ${arg} is taken: pick another name`);
-  } else if (verb === "/nick") {
-    const old = member.name;
-    member.name = arg;
-    broadcast(undefined, `* ${old} is now ${arg}`);
+  const [verb = "", target = "", ...rest] = line.split(" ");
+  const arg = line.slice(verb.length + 1).trim();
+  if (verb === "/nick") {
+    const problem = taken.problem(arg, member.name);
+    if (problem) tell(member, `* error: cannot take '${safeText(arg)}': ${problem}`);
+    else if (!member.renames.take()) tell(member, "* error: too many renames: wait a little");
+    else rename(member, arg.normalize("NFC"));
+  } else if (verb === "/msg") {
+    const to = named(target);
+    const text = safeText(rest.join(" "));
+    if (!to || to === member) tell(member, `* error: nobody here is called '${safeText(target)}'`);
+    else if (text === "") tell(member, "* error: /msg NAME text");
+    else {
+      trace(`private ${Buffer.byteLength(text)} bytes from ${member.name} to ${to.name}`);
+      tell(to, `<${member.name} to you> ${text}`);
+      tell(member, `<you to ${to.name}> ${text}`);
+    }
+  } else if (verb === "/me" && arg !== "") {
+    broadcast(member, `• ${member.name} ${safeText(arg)}`);
   } else if (verb === "/who") {
-    tell(member, `* ${members.size} here: ${[...members].map((m) => m.name).join(", ")}`);
+    for (const w of who()) tell(member, w);
   } else if (verb === "/quit") {
     tell(member, "* bye");
+    flushAll();
     member.sock.end();
   } else if (verb === "/help") {
     tell(member, `* ${HELP}`);
@@ -91,53 +166,259 @@ function command(member: Member, line: string): void {
   }
 }
 
+function rename(member: Member, name: string): void {
+  const old = member.name;
+  taken.delete(old);
+  taken.add(name);
+  member.name = name;
+  broadcast(undefined, `* ${old} is now ${name}`);
+}
+
 /** One complete line from `member`: a command, or a message for everyone else. */
 function hear(member: Member, line: string): void {
+  member.heardAt = Date.now();
   if (line === "") return;
   if (line.startsWith("/")) command(member, line);
   else broadcast(member, `<${member.name}> ${safeText(line)}`);
 }
 
-function join(sock: Socket): void {
-  const peer = hostPort(sock.remoteAddress ?? "?", sock.remotePort);
-  if (members.size >= args.maxClients) {
-    note(`turned away ${peer}: the room is full (${args.maxClients} members)`);
-    sock.on("error", () => {});
-    sock.end(`* the room is full (${args.maxClients} members): try again later\n`);
-    return;
-  }
-  const member: Member = { name: freeName(), sock, framer: new LineFramer(MAX_LINE) };
-  const others = [...members].map((m) => m.name);
-  members.add(member);
-  trace(`join ${peer} as ${member.name}`);
-  tell(
-    member,
-    `* welcome, ${member.name}. Here: ${others.join(", ") || "nobody yet"}. /help for commands`,
-  );
-  broadcast(member, `* ${member.name} joined`);
-
-  sock.on("data", (chunk: Buffer) => {
-    const { lines, tooLong } = member.framer.push(chunk);
-    for (let i = 0; i < tooLong; i++) {
+/**
+ * The rate limit: each line takes a token (one more per 256 characters) from the member's
+ * bucket. When the bucket is empty the member's socket is paused and its lines wait, as
+ * bytes, in its framer and then in the kernel: the sender slows down; nothing is lost.
+ * Fairness: one member is heard for at most TURN_SHARE lines a turn, then the others.
+ */
+function release(member: Member): void {
+  for (let heard = 0; !member.sock.destroyed && !member.leaving; heard++) {
+    for (; member.framer.tooLong > 0; member.framer.tooLong--) {
       tell(member, `* error: a line over ${MAX_LINE} bytes was not sent`);
     }
-    for (const line of lines) hear(member, line);
+    const line = member.held ?? member.framer.next();
+    if (line === undefined) break;
+    member.held = line;
+    const cost = 1 + Math.floor(line.length / 256);
+    if (heard === TURN_SHARE || !member.lines.take(cost)) {
+      member.sock.pause();
+      if (heard < TURN_SHARE) slowDown(member, cost);
+      else setImmediate(() => release(member));
+      return;
+    }
+    member.held = undefined;
+    hear(member, line);
+  }
+  if (member.lines.full) member.warned = false;
+  member.sock.resume();
+}
+
+/** The member's bucket is empty: tell it once, and hear it again when a line's tokens are back. */
+function slowDown(member: Member, cost: number): void {
+  if (!member.warned) {
+    member.warned = true;
+    tell(member, `* slow down: over ${RATE} lines a second; your lines now wait their turn`);
+    note(`${member.name} sends too fast: slowed to ${RATE} lines a second`);
+  }
+  clearTimeout(member.wake);
+  member.wake = setTimeout(() => release(member), member.lines.msUntil(cost));
+}
+
+function join(member: Member, name: string): void {
+  member.name = name;
+  member.joined = true;
+  taken.add(name);
+  joinedCount += 1;
+  trace(`join ${member.peer} as ${name}`);
+  const others = joinedCount - 1;
+  const here =
+    others > WHO_PER_LINE
+      ? `${others} others (/who lists them)`
+      : names()
+          .filter((n) => n !== name)
+          .join(", ");
+  tell(member, `* welcome, ${name}. Here: ${here || "nobody yet"}. /help for commands`);
+  broadcast(member, `* ${name} joined`);
+}
+
+/** Tell a connection why it cannot stay, and close it at once, whatever it does next. */
+function refuse(sock: Socket, why: string): void {
+  turnedAway(hostPort(sock.remoteAddress ?? "?", sock.remotePort), why);
+  sock.on("error", () => {});
+  sock.end(`* ${why}\n`);
+  closeSoon(sock);
+}
+
+/** Close `sock` once our last words are out, reading and dropping what it still sends (so
+ * that closing does not reset them), or after 5 s if it does not even read them. */
+function closeSoon(sock: Socket): void {
+  sock.resume();
+  sock.once("finish", () => sock.destroy());
+  setTimeout(() => sock.destroy(), 5000).unref();
+}
+
+let refusedSinceNote = 0;
+let lastRefusalNote = 0;
+/** Note a refusal, at most once a second under a flood of them, with the count. */
+function turnedAway(peer: string, why: string): void {
+  if (Date.now() - lastRefusalNote < 1000) {
+    refusedSinceNote += 1;
+    return;
+  }
+  const more = refusedSinceNote > 0 ? ` (and ${refusedSinceNote} more since the last note)` : "";
+  note(`turned away ${peer}: ${why}${more}`);
+  lastRefusalNote = Date.now();
+  refusedSinceNote = 0;
+}
+
+function arrive(sock: Socket): void {
+  const address = sock.remoteAddress ?? "?";
+  const count = perAddress.get(address) ?? 0;
+  const full = members.size >= maxClients;
+  if (full || count >= PER_ADDRESS) {
+    refuse(
+      sock,
+      full
+        ? `the room is full (${maxClients} members): try again later`
+        : `too many connections from ${address} (${count})`,
+    );
+    return;
+  }
+  perAddress.set(address, count + 1);
+  const member: Member = {
+    name: "",
+    joined: false,
+    sock,
+    peer: hostPort(address, sock.remotePort),
+    framer: new LineFramer(MAX_LINE),
+    outbox: new Outbox(sock, MAX_HELD),
+    lines: new TokenBucket(RATE, BURST),
+    renames: new TokenBucket(0.2, 3),
+    held: undefined,
+    wake: undefined,
+    warned: false,
+    leaving: false,
+    heardAt: Date.now(),
+    lineSince: 0,
+  };
+  members.add(member);
+  const joinWait = setTimeout(() => join(member, freeName()), JOIN_WAIT_MS);
+
+  sock.on("data", (chunk: Buffer) => {
+    if (member.leaving) return;
+    member.framer.add(chunk);
+    member.lineSince = member.framer.midLine ? member.lineSince || Date.now() : 0;
+    if (!member.joined) {
+      const first = member.framer.next();
+      if (first === undefined) return;
+      clearTimeout(joinWait);
+      const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
+      const problem = nick === undefined ? undefined : taken.problem(nick);
+      if (problem) {
+        member.leaving = true;
+        refuse(sock, `cannot join as '${safeText(nick ?? "")}': ${problem}`);
+        return;
+      }
+      join(member, nick?.normalize("NFC") ?? freeName());
+      if (nick === undefined) member.held = first;
+    }
+    release(member);
   });
   sock.on("error", (err: NodeJS.ErrnoException) => trace(`error ${err.code} from ${member.name}`));
   sock.on("close", (hadError) => {
+    clearTimeout(joinWait);
+    clearTimeout(member.wake);
+    const left = (perAddress.get(address) ?? 1) - 1;
+    if (left > 0) perAddress.set(address, left);
+    else perAddress.delete(address);
+    members.delete(member);
+    if (!member.joined) return;
+    taken.delete(member.name);
+    joinedCount -= 1;
     const unfinished = member.framer.end();
     if (unfinished !== undefined) hear(member, unfinished);
-    members.delete(member);
-    trace(`close ${peer} (${member.name})`);
+    trace(`close ${member.peer} (${member.name})`);
     const how = hadError ? " (connection lost)" : unfinished !== undefined ? " (mid-line)" : "";
     broadcast(undefined, `* ${member.name} left${how}`);
   });
 }
 
-const server = createServer(join);
+/** Let go of `member` with a last word to it and a note here. */
+function letGo(member: Member, why: string): void {
+  note(`${member.name || member.peer}: ${why}; disconnecting`);
+  tell(member, `* ${why}: goodbye`);
+  flushAll();
+  member.leaving = true;
+  member.sock.end();
+  closeSoon(member.sock);
+}
+
+// Once a second: a line begun must end within --line-time (a "slowloris" that sends a byte
+// now and then would hold its slot for ever), and a member silent for --idle is let go.
+setInterval(() => {
+  const now = Date.now();
+  for (const member of members) {
+    if (member.lineSince && now - member.lineSince > LINE_TIME * 1000) {
+      letGo(member, `a line must end within ${LINE_TIME} s`);
+    } else if (now - member.heardAt > IDLE * 1000) {
+      letGo(member, `silent for ${IDLE} s`);
+    }
+  }
+}, 1000).unref();
+
+/** The operator, at the server's own terminal: speaks as @room, and can /who and /kick. */
+function operator(line: string): void {
+  const [verb = "", target = ""] = line.trim().split(/\s+/);
+  if (line.trim() === "") return;
+  if (verb === "/who") prompt.show(`${who().join("\n") || "* nobody here"}\n`);
+  else if (verb === "/kick") {
+    const member = named(target);
+    if (!member) prompt.note(`nobody here is called '${safeText(target)}'`);
+    else {
+      broadcast(member, `* ${member.name} was removed by the room's operator`);
+      letGo(member, "removed by the room's operator");
+    }
+  } else if (verb.startsWith("/"))
+    prompt.note("room commands: /who, /kick NAME; any other line goes to everyone as @room");
+  else broadcast(undefined, `<@room> ${safeText(line)}`);
+}
+
+const prompt = new LivePrompt("room> ", MAX_HELD, operator, () =>
+  prompt.note("the room's terminal takes no more input (stdin ended); Ctrl-C closes the room"),
+);
+prompt.out.onDrain = () => {
+  if (prompt.out.dropped === 0) return;
+  note(
+    `(${prompt.out.dropped} batches of the room's lines were not shown here: output was not taken)`,
+  );
+  prompt.out.dropped = 0;
+};
+setNoteSink((line) => prompt.note(line));
+
+/** --max-clients, lowered to what the descriptor limit allows (a newcomer past it could not even be told). */
+function fitDescriptors(wanted: number): number {
+  let limit = Number.POSITIVE_INFINITY;
+  try {
+    limit = Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1]);
+  } catch {
+    // not Linux: trust --max-clients
+  }
+  const room = limit - 32; // Node itself (about 20), the listener, refusals in flight
+  if (wanted <= room) return wanted;
+  note(
+    `--max-clients ${wanted} lowered to ${room}: this process may open ${limit} files (ulimit -n)`,
+  );
+  return room;
+}
+const maxClients = fitDescriptors(args.maxClients);
+
+const server = createServer(
+  { keepAlive: true, keepAliveInitialDelay: 60_000, noDelay: true },
+  arrive,
+);
 await listen(server, { host: args.host, port: args.port }, 511);
+server.on("error", (err: NodeJS.ErrnoException) => note(`cannot take a newcomer: ${err.code}`));
+prompt.note("type here to speak to the room as @room; /who, /kick NAME");
 
 onExitSignal(() => {
   broadcast(undefined, "* the room is closing");
+  flushAll();
   for (const member of members) member.sock.end();
 });

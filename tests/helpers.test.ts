@@ -1,11 +1,14 @@
 // The small pure helpers of shared/, tested where they are used by every script.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { reapAll, spawnProgram } from "../harness/procs.ts";
 import { Address } from "../shared/address.ts";
 import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
 import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
+import { LineFramer } from "../shared/line-framer.ts";
+import { NameBook, scriptsOf, skeleton } from "../shared/names.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
 
@@ -16,6 +19,14 @@ test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all tex
     "\\x00\\x01\\x1b[31m\\x07\\x0d\\x0b\\x0c\\x7f\\x80\\x9f",
   );
   assert.is(safeText("\u00a0é"), "\u00a0é");
+});
+
+test("safeText escapes format and direction controls (Trojan Source) but keeps emoji, CJK and accents whole", () => {
+  assert.is(safeText("a\u202eb\u2066c\u2069"), "a\\u202eb\\u2066c\\u2069");
+  assert.is(safeText("zero\u200bwidth\ufeff\u2028\u2029"), "zero\\u200bwidth\\ufeff\\u2028\\u2029");
+  assert.is(safeText("soft\u00adhyphen \u{e0001}"), "soft\\xadhyphen \\u{e0001}");
+  assert.is(safeText("👩‍💻 👍🏽 jose\u0301 你好"), "👩‍💻 👍🏽 jose\u0301 你好");
+  assert.is(safeText("x\u200dy"), "x\\u200dy", "a joiner outside an emoji is shown");
 });
 
 test("isByebye accepts byebye alone or with one line ending", () => {
@@ -68,6 +79,47 @@ test("usage names every flag, --timeout only where the script has it", () => {
   });
   assert.match(client, /--timeout S {2}seconds of silence before a hint, .*\(default 3\)/);
   assert.match(client, /-h, --help {3}print this help and exit/);
+});
+
+test("NameBook refuses look-alikes, invisible and mixed-script names, and lets one's own name change case", () => {
+  const names = new NameBook();
+  names.add("alice");
+  assert.is(names.problem("宝宝"), undefined);
+  assert.is(names.problem("山田たろう"), undefined, "Japanese mixes Han and Hiragana");
+  assert.is(names.problem("Alice", "alice"), undefined);
+  assert.is(names.problem("ALICE"), "alice is here: pick another name");
+  assert.is(names.problem("\u0430lice"), "it mixes scripts (Cyrillic, Latin)");
+  assert.is(names.problem("a\u200dx"), "it holds invisible or blank characters");
+  assert.is(names.problem("-".repeat(17)), "a name is letters, digits, _ or -, up to 16");
+  names.add("bob");
+  assert.is(names.problem("b0b"), "it looks like bob, who is here");
+  names.delete("bob");
+  assert.is(names.problem("b0b"), undefined);
+  assert.equal(scriptsOf("高望abc"), ["Han", "Latin"]);
+  assert.is(skeleton("\u0430\u0445\u0435"), "axe");
+});
+
+test("shared/confusables.ts is what tools/confusables.mjs derives from Unicode's data", async () => {
+  const check = spawnProgram("confusables", [process.execPath, "tools/confusables.mjs", "--check"]);
+  await check.waitExit();
+  assert.is(check.stdout, "shared/confusables.ts is current\n", check.transcript());
+  await reapAll();
+});
+
+test("LineFramer refuses a line too long however it arrives, and hands out lines one at a time", () => {
+  const framer = new LineFramer(8);
+  framer.add(Buffer.from("ok\r\n0123456789")); // a line begun that is already too long
+  assert.is(framer.tooLong, 1);
+  assert.ok(framer.midLine, "the refused line is still being dropped");
+  framer.add(Buffer.from("still the same line"));
+  framer.add(Buffer.from(" end\nnext\n一半"));
+  assert.equal([framer.next(), framer.next(), framer.next()], ["ok", "next", undefined]);
+  assert.ok(framer.midLine);
+  assert.is(framer.end(), "一半");
+  framer.tooLong = 0; // counted since it was last set to 0, as a reader does
+  assert.equal(framer.push(Buffer.from("0123456789\nfine\n")), { lines: ["fine"], tooLong: 1 });
+  assert.not.ok(framer.midLine);
+  assert.is(framer.end(), undefined);
 });
 
 test.run();

@@ -53,9 +53,9 @@ test("make room-server and make room-client chat with --nick", async () => {
       `ARGS=--port ${port} --nick ${nick}`,
     ]);
   const gao = client("高望");
-  await gao.waitFor("stdout", "* user1 is now 高望\n");
+  await gao.waitFor("stdout", "* welcome, 高望. ");
   const bao = client("宝宝");
-  await gao.waitFor("stdout", "* user2 is now 宝宝\n");
+  await gao.waitFor("stdout", "* 宝宝 joined\n");
   bao.write("你好");
   await gao.waitFor("stdout", "<宝宝> 你好\n");
   await room.waitFor("stdout", "<宝宝> 你好\n");

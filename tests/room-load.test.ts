@@ -56,7 +56,7 @@ class LoadMember {
 test("the room delivers 200 members × 20 lines to everyone, in order, none lost or doubled", async () => {
   const { proc: server, port } = await startServer(
     "tcp/room-server.ts",
-    ["--max-clients", "250"],
+    ["--max-clients", "250", "--per-address", "250"],
     "room",
   );
   const rssIdle = server.rssKiB();
@@ -90,6 +90,56 @@ test("the room delivers 200 members × 20 lines to everyone, in order, none lost
     `room load: ${MEMBERS} members × ${LINES} lines = ${MEMBERS * each} deliveries in ${ms.toFixed(0)} ms; ` +
       `server RSS ${(rssIdle / 1024).toFixed(1)} MiB idle, ${(rssJoined / 1024).toFixed(1)} MiB with ` +
       `${MEMBERS} joined, ${(rssAfter / 1024).toFixed(1)} MiB after`,
+  );
+});
+
+test("with 1,000 members, /who arrives whole in lines of 40 names, and a newcomer's welcome counts them", async () => {
+  const { proc: server, port } = await startServer(
+    "tcp/room-server.ts",
+    ["--max-clients", "1100", "--per-address", "1100"],
+    "room",
+  );
+  const waker = new Waker();
+  const socks: Socket[] = [];
+  const greeted = new Map<Socket, string>();
+  while (socks.length < 1000) {
+    // a few at a time, each naming itself in the join, so that the accept queue never overflows
+    for (let i = 0; i < 8; i++) {
+      const sock = connect({ host: "127.0.0.1", port });
+      sock.once("data", (first: Buffer) => {
+        greeted.set(sock, first.toString());
+        waker.wake();
+      });
+      sock.write(`/nick m${socks.length}\n`);
+      atReap(() => sock.destroy());
+      socks.push(sock);
+    }
+    await waker.until(() => greeted.size === socks.length, DEADLINE_MS, "greetings");
+  }
+  const last = socks.at(-1) as Socket;
+  assert.match(
+    greeted.get(last) ?? "",
+    /^\* welcome, m999\. Here: 999 others \(\/who lists them\)\./,
+  );
+  let got = "";
+  last.setEncoding("utf8");
+  last.on("data", (text: string) => {
+    got += text;
+    waker.wake();
+  });
+  last.write("/who\n");
+  await waker.until(
+    () => got.includes("* 1000 here (961-1000): "),
+    DEADLINE_MS,
+    "the last /who line",
+  );
+  const who = got.split("\n").filter((l) => l.startsWith("* 1000 here"));
+  assert.is(who.length, 25);
+  const names = who.flatMap((l) => l.replace(/^[^:]*: /, "").split(", "));
+  assert.equal(new Set(names).size, 1000, "every name once");
+  const rss = server.rssKiB();
+  console.log(
+    `1,000 members: /who in ${who.length} lines; server RSS ${(rss / 1024).toFixed(1)} MiB`,
   );
 });
 

@@ -2,42 +2,18 @@
 // handled, real clients (nc, ncat) welcome.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  type Proc,
-  reapAll,
-  scriptCommand,
-  spawnProgram,
-  spawnScript,
-  startServer,
-} from "../harness/procs.ts";
+import { type Proc, reapAll, scriptCommand, spawnProgram, spawnScript } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
-import { type RawConn, rawTcpClient } from "./peers.ts";
+import { rawTcpClient, rawTcpServer } from "./peers.ts";
+import { member, joinAs as named, room } from "./room-members.ts";
 
 test.after.each(reapAll);
-
-async function room(args: string[] = []) {
-  return startServer("tcp/room-server.ts", args, "room");
-}
-
-/** A raw member, once the room has welcomed it. */
-async function member(port: number, name: string): Promise<RawConn> {
-  const conn = await rawTcpClient(port, name);
-  await conn.got.waitFor("* welcome, ");
-  return conn;
-}
-
-async function named(port: number, name: string): Promise<RawConn> {
-  const conn = await member(port, name);
-  conn.sock.write(`/nick ${name}\n`);
-  await conn.got.waitFor(`is now ${name}\n`);
-  return conn;
-}
 
 test("tcp/room-server.ts relays each line to every other member, with joins, leaves and names", async () => {
   const { proc: server, port } = await room();
   const alice = await named(port, "alice");
   const bob = await named(port, "bob");
-  await alice.got.waitFor("* user2 joined\n");
+  await alice.got.waitFor("* bob joined\n");
   alice.sock.write("你好 bob 🌙\n");
   await bob.got.waitFor("<alice> 你好 bob 🌙\n");
   bob.sock.write("hi alice\r\n"); // a CRLF line, as nc -C sends
@@ -48,28 +24,44 @@ test("tcp/room-server.ts relays each line to every other member, with joins, lea
   await server.waitFor("stdout", "* bob left\n");
   assert.is(
     server.stdout,
-    "* user1 joined\n* user1 is now alice\n* user2 joined\n* user2 is now bob\n" +
-      "<alice> 你好 bob 🌙\n<bob> hi alice\n* bob left\n",
+    "* alice joined\n* bob joined\n<alice> 你好 bob 🌙\n<bob> hi alice\n* bob left\n",
   );
 });
 
-test("room commands: /who, /help, /nick rules, unknown commands, /quit", async () => {
-  const { port } = await room();
+test("room commands: /who, /help, /nick rules, /msg, /me, unknown commands, /quit", async () => {
+  const { proc: server, port } = await room();
   const alice = await named(port, "alice");
   const bob = await member(port, "bob");
+  const carol = await named(port, "carol");
   const say = async (line: string, expect: string | RegExp) => {
     bob.sock.write(`${line}\n`);
     await bob.got.waitFor(expect);
   };
-  await say("/who", "* 2 here: alice, user2\n");
-  await say("/help", /\* commands: \/nick NAME .*\/who, \/quit, \/help\n/);
-  await say("/nick ALICE", "* error: ALICE is taken: pick another name\n");
-  await say("/nick no spaces", /\* error: 'no spaces' is not a name here/);
-  await say("/nick 宝宝", "* user2 is now 宝宝\n");
+  await say("/who", "* 3 here: alice, user1, carol\n");
+  await say(
+    "/help",
+    /\* commands: \/nick NAME, \/msg NAME text, \/me action, \/who, \/quit, \/help/,
+  );
+  await say("/nick ALICE", "* error: cannot take 'ALICE': alice is here: pick another name\n");
+  await say(
+    "/nick no spaces",
+    "* error: cannot take 'no spaces': it holds invisible or blank characters\n",
+  );
+  await say("/nick 宝宝", "* user1 is now 宝宝\n");
+  await say("/nick 宝宝", "* user1 is now 宝宝\n"); // your own name again: allowed, if pointless
+  await say("/msg alice 只给你 psst", "<you to alice> 只给你 psst\n");
+  await alice.got.waitFor("<宝宝 to you> 只给你 psst\n");
+  await say("/msg nobody hi", "* error: nobody here is called 'nobody'\n");
+  bob.sock.write("/me waves\n");
+  await alice.got.waitFor("• 宝宝 waves\n");
   await say("/dance", /\* error: unknown command \/dance\. /);
   await say("/quit", "* bye\n");
   await bob.got.waitClosed();
   await alice.got.waitFor("* 宝宝 left\n");
+  assert.not.match(carol.got.text, /psst/, "a private message reaches only its addressee");
+  assert.not.match(server.stdout, /psst/, "nor the room's own screen");
+  alice.sock.write("/nick Alice\n"); // the case of one's own name may change
+  await carol.got.waitFor("* alice is now Alice\n");
 });
 
 test("a line over 4 KiB is refused with an error to its sender; the room is unaffected", async () => {
@@ -91,13 +83,13 @@ test("past --max-clients a newcomer is told the room is full and closed", async 
   await member(port, "one");
   await member(port, "two");
   const third = await rawTcpClient(port, "third");
-  await third.got.waitClosed();
+  await third.got.waitClosed(); // at once, though the newcomer itself never closes
   assert.is(third.got.text, "* the room is full (2 members): try again later\n");
   await server.waitFor("stderr", /turned away 127\.0\.0\.1:\d+: the room is full \(2 members\)/);
 });
 
 test("a member who stops reading is cut off past 1 MiB; nobody else slows down or loses a line", async () => {
-  const { proc: server, port } = await room();
+  const { proc: server, port } = await room(["--rate", "100000", "--burst", "100000"]);
   const sleepy = await named(port, "sleepy");
   const fast = await named(port, "fast");
   const talker = await named(port, "talker");
@@ -111,10 +103,7 @@ test("a member who stops reading is cut off past 1 MiB; nobody else slows down o
     await new Promise<void>((resolve) => talker.sock.write(batch, () => resolve()));
     await fast.got.waitFor(`<talker> ${sent - 1} `);
   }
-  await server.waitFor(
-    "stderr",
-    "sleepy reads too slowly: more than 1 MiB waits for it; disconnecting",
-  );
+  await server.waitFor("stderr", "sleepy reads too slowly: 1 MiB waits for it; disconnecting");
   await fast.got.waitFor(/\* sleepy left \(connection lost\)\n|\* sleepy left\n/);
   const got = fast.got.text.split("\n").filter((l) => l.startsWith("<talker> "));
   assert.is(got.length, sent, "fast got every line");
@@ -134,7 +123,7 @@ test("the room escapes control characters, shows bad UTF-8 as U+FFFD, and prefix
   await alice.got.waitFor("<bob> look\\x1b[2J\\x07 \uFFFD ok\n");
   const split = Buffer.from("一句话分两次到达\n");
   bob.sock.write(split.subarray(0, 7)); // cut inside a character
-  await server.waitFor("stderr", /\] broadcast .*\n/, 5);
+  await server.waitFor("stderr", /\] broadcast .*\n/, 3);
   bob.sock.write(split.subarray(7));
   await alice.got.waitFor("<bob> 一句话分两次到达\n");
   assert.not.ok(alice.got.bytes.includes(0x1b), "no raw ESC reaches a member");
@@ -167,7 +156,7 @@ for (const [signal, code] of [
 
 async function roomClient(port: number, nick: string): Promise<Proc> {
   const proc = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", nick], nick);
-  await proc.waitFor("stdout", `is now ${nick}\n`);
+  await proc.waitFor("stdout", `* welcome, ${nick}. `);
   return proc;
 }
 
@@ -198,13 +187,13 @@ if (haveTool("script")) {
       command.join(" "),
       "/dev/null",
     ]);
-    await tty.waitFor("stdout", "* user1 is now tty");
+    await tty.waitFor("stdout", "* welcome, tty.");
     tty.child.stdin?.write("half");
     await tty.waitFor("stdout", "half"); // the terminal's echo of what we typed
     const other = await member(port, "other");
     other.sock.write("hello tty\n");
-    await tty.waitFor("stdout", "<user2> hello tty");
-    await tty.waitFor("stdout", /<user2> hello tty\r?\n[\s\S]*> half/); // the prompt and typing, redrawn
+    await tty.waitFor("stdout", "<user1> hello tty");
+    await tty.waitFor("stdout", /<user1> hello tty\r?\n[\s\S]*> half/); // the prompt and typing, redrawn
     tty.child.stdin?.write(" done\n");
     await other.got.waitFor("<tty> half done\n");
   });
@@ -228,7 +217,7 @@ for (const tool of ["nc", "ncat"].filter(haveTool)) {
     const peer = spawnProgram(tool, [tool, ...flags, "127.0.0.1", String(port)]);
     await peer.waitFor("stdout", "* welcome, ");
     peer.write(`/nick ${tool}`);
-    await gao.waitFor("stdout", `is now ${tool}\n`);
+    await gao.waitFor("stdout", `is now ${tool}\n`); // nc users join first, as userN, then pick a name
     peer.write(`hello from ${tool}, 你好`);
     await gao.waitFor("stdout", `<${tool}> hello from ${tool}, 你好\n`);
     gao.write("欢迎");
@@ -248,6 +237,55 @@ test("room scripts: --help, and a bad --max-clients is a usage error", async () 
   const client = spawnScript("tcp/room-client.ts", ["--help"]);
   assert.equal(await client.waitExit(), { code: 0, signal: null });
   assert.match(client.stdout, /--nick NAME/);
+});
+
+test("room-client asks for its --nick in the join: a bad name is refused before connecting, a taken one before joining", async () => {
+  const { proc: server, port } = await room();
+  await named(port, "alice");
+  const bad = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", "a b"]);
+  assert.equal(await bad.waitExit(), { code: 2, signal: null });
+  assert.is(
+    bad.stderr,
+    "tcp/room-client.ts: --nick 'a b': it holds invisible or blank characters\n",
+  );
+  const taken = spawnScript("tcp/room-client.ts", ["--port", String(port), "--nick", "ALICE"]);
+  assert.equal(await taken.waitExit(), { code: 1, signal: null });
+  assert.is(taken.stdout, "* cannot join as 'ALICE': alice is here: pick another name\n");
+  assert.is(taken.stderr, "the room closed the connection\n");
+  assert.not.match(server.stdout, /ALICE/, "the room never announced it");
+});
+
+test("the room's own terminal: a line typed there goes to everyone as @room; /who and /kick are the operator's", async () => {
+  const { proc: server, port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await named(port, "bob");
+  server.write("hello, class");
+  await alice.got.waitFor("<@room> hello, class\n");
+  server.write("/who");
+  await server.waitFor("stdout", "* 2 here: alice, bob\n");
+  server.write("/kick bob");
+  await bob.got.waitFor("* removed by the room's operator: goodbye\n");
+  await bob.got.waitClosed();
+  await alice.got.waitFor("* bob was removed by the room's operator\n");
+  server.write("/kick nobody");
+  await server.waitFor("stderr", "nobody here is called 'nobody'\n");
+  server.endInput();
+  await server.waitFor(
+    "stderr",
+    "the room's terminal takes no more input (stdin ended); Ctrl-C closes the room\n",
+  );
+  alice.sock.write("/who\n");
+  await alice.got.waitFor("* 1 here: alice\n"); // the room goes on
+});
+
+test("room-client says so when a line from the room is over 64 KiB", async () => {
+  const fake = await rawTcpServer("fake room");
+  const client = spawnScript("tcp/room-client.ts", ["--port", String(fake.port)], "client");
+  const conn = await fake.accepted();
+  conn.sock.write(`* welcome, x. Here: nobody yet.\n${"z".repeat(70_000)}\nafter\n`);
+  await client.waitFor("stdout", "after\n");
+  await client.waitFor("stderr", "(a line from the room over 64 KiB was not shown)\n");
+  assert.not.match(client.stdout, /zzz/);
 });
 
 test.run();

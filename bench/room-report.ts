@@ -1,0 +1,255 @@
+/**
+ * The chat-room part of docs/benchmarks.md: every measure of bench/room.ts run against
+ * the room and `ncat --chat` side by side (room then ncat in each run, so that both meet
+ * the same machine), each figure with its ratio, the ratios taken run by run.
+ *
+ * @example
+ * ```ts
+ * const markdown = await roomSection({ quick: false, log: console.error });
+ * ```
+ * @module
+ */
+import { haveTool } from "../harness/tools.ts";
+import {
+  type CapacityResult,
+  type ChatServer,
+  capacity,
+  flood,
+  idleMemory,
+  latency,
+  NCAT,
+  ROOM,
+  slowReader,
+} from "./room.ts";
+import { type Summary, show, summary } from "./stats.ts";
+
+interface Options {
+  quick: boolean;
+  log: (text: string) => void;
+}
+
+const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const ratioOf = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+
+/** `f` on the room and on ncat (when installed), one after the other, `runs` times. */
+async function sideBySide<T>(runs: number, f: (server: ChatServer) => Promise<T>) {
+  const servers = haveTool("ncat") ? [ROOM, NCAT] : [ROOM];
+  const results: { room: T; ncat: T | undefined }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const [room, ncat] = [await f(ROOM), servers.includes(NCAT) ? await f(NCAT) : undefined];
+    results.push({ room, ncat });
+  }
+  return results;
+}
+
+export async function roomSection({ quick, log }: Options): Promise<string> {
+  const ncatThere = haveTool("ncat");
+  if (!ncatThere)
+    log("ncat not installed: the room is measured alone (sudo apt-get install -y ncat)");
+  const sizes = quick
+    ? [
+        { clients: 20, lines: 5 },
+        { clients: 30, lines: 4 },
+      ]
+    : [
+        { clients: 200, lines: 20 },
+        { clients: 500, lines: 10 },
+      ];
+  const capRuns = quick ? 1 : 10;
+  const cap = [];
+  for (const { clients, lines } of sizes) {
+    log(`room capacity: ${clients} × ${lines}, ${capRuns} runs side by side`);
+    cap.push({
+      clients,
+      lines,
+      runs: await sideBySide(capRuns, (s) => capacity(s, clients, lines)),
+    });
+  }
+  const pace = { clients: quick ? 10 : 200, pace: 5, seconds: quick ? 1 : 4 };
+  log(`room latency: ${pace.clients} clients × ${pace.pace} lines/s`);
+  const lat = await sideBySide(quick ? 1 : 3, (s) =>
+    latency(s, pace.clients, pace.pace, pace.seconds),
+  );
+  const slowSeconds = quick ? 0.5 : 3;
+  log("room slow reader");
+  const slow = await sideBySide(1, (s) => slowReader(s, slowSeconds));
+  const floodShape = { honest: quick ? 4 : 20, seconds: quick ? 1 : 4 };
+  log("room flood");
+  const floods = await sideBySide(quick ? 1 : 2, (s) =>
+    flood(s, floodShape.honest, floodShape.seconds),
+  );
+  const idle = quick ? 50 : 500;
+  log(`room memory: ${idle * 2} idle members`);
+  const memory = await sideBySide(1, (s) => idleMemory(s, idle));
+
+  const capRow = (name: string, rs: CapacityResult[], clients: number, lines: number) => {
+    const lost = rs.reduce((n, r) => n + r.lost, 0);
+    const problems = rs.filter((r) => r.problem).length;
+    const per = summary(rs.map((r) => r.perSecond / 1e6));
+    return `| ${clients} × ${lines} | ${name} | ${show(per, 2)} | ${lost} | ${problems} | ${show(summary(rs.map((r) => r.serverCpu * 100)), 0)} | ${show(summary(rs.map((r) => r.generatorCpu * 100)), 0)} |`;
+  };
+  const capTable = cap
+    .flatMap(({ clients, lines, runs }) => [
+      capRow(
+        ROOM.name,
+        runs.map((r) => r.room),
+        clients,
+        lines,
+      ),
+      ...(ncatThere
+        ? [
+            capRow(
+              NCAT.name,
+              runs.map((r) => r.ncat as CapacityResult),
+              clients,
+              lines,
+            ),
+          ]
+        : []),
+    ])
+    .join("\n");
+  const capRatio = (runs: { room: CapacityResult; ncat: CapacityResult | undefined }[]): Summary =>
+    summary(runs.map((r) => ratioOf(r.room.perSecond, r.ncat?.perSecond ?? 0)));
+  const ratioTable = cap
+    .map(({ clients, lines, runs }) => {
+      const r = capRatio(runs);
+      const atLeast = runs.filter(
+        (x) => ratioOf(x.room.perSecond, x.ncat?.perSecond ?? 0) >= 1.5,
+      ).length;
+      const clean = runs.filter((x) => x.room.lost === 0 && !x.room.problem).length;
+      return `| ${clients} × ${lines} | ${show(r, 2)} | ${atLeast} of ${runs.length} | ${clean} of ${runs.length} |`;
+    })
+    .join("\n");
+  const capChart = [
+    "```mermaid",
+    "xychart-beta",
+    '  title "Room capacity: million deliveries per second"',
+    `  x-axis [${cap.map((c) => `"${c.clients} × ${c.lines}"`).join(", ")}]`,
+    '  y-axis "million deliveries / s"',
+    `  bar [${cap.map((c) => fixed(summary(c.runs.map((r) => r.room.perSecond / 1e6)).median)).join(", ")}]`,
+    ...(ncatThere
+      ? [
+          `  line [${cap.map((c) => fixed(summary(c.runs.map((r) => (r.ncat?.perSecond ?? 0) / 1e6)).median)).join(", ")}]`,
+        ]
+      : []),
+    "```",
+  ].join("\n");
+
+  const latRow = (
+    name: string,
+    pick: (r: (typeof lat)[number]) => Awaited<ReturnType<typeof latency>> | undefined,
+  ) => {
+    const rs = lat.map(pick).filter((r) => r !== undefined);
+    if (rs.length === 0) return "";
+    return `| ${name} | ${show(summary(rs.map((r) => r.p50)), 2)} | ${show(summary(rs.map((r) => r.p99)), 2)} | ${rs.reduce((n, r) => n + r.lost, 0)} |`;
+  };
+  const latRatio = ncatThere
+    ? `Room ÷ ncat, run by run: p50 ${show(summary(lat.map((r) => ratioOf(r.room.p50, r.ncat?.p50 ?? 0))), 2)}, p99 ${show(summary(lat.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 2)}.`
+    : "";
+  const slowRow = (r: Awaited<ReturnType<typeof slowReader>> | undefined) =>
+    r ? `| ${r.server} | ${fixed(r.watcherMB, 1)} | ${fixed(r.senderMB, 1)} | ${r.sleepy} |` : "";
+  const s0 = slow[0];
+  const slowRatio =
+    s0?.ncat && s0.ncat.watcherMB > 0
+      ? `The reading member got ${fixed(ratioOf(s0.room.watcherMB, s0.ncat.watcherMB), 1)}× as much from the room as from ncat.`
+      : "";
+  const floodRow = (name: string, rs: Awaited<ReturnType<typeof flood>>[]) =>
+    rs.length === 0
+      ? ""
+      : `| ${name} | ${show(summary(rs.map((r) => r.p50)), 1)} | ${show(summary(rs.map((r) => r.p99)), 1)} | ${rs.reduce((n, r) => n + r.lost, 0)} | ${rs.reduce((n, r) => n + r.cutOff, 0)} |`;
+  const floodNcat = floods.flatMap((r) => (r.ncat ? [r.ncat] : []));
+  const floodRatio =
+    floodNcat.length > 0
+      ? `Room ÷ ncat, run by run: p99 ${show(summary(floods.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 3)}.`
+      : "";
+  const m0 = memory[0];
+  const memRatio = m0?.ncat ? ` (ratio room ÷ ncat ${fixed(ratioOf(m0.room, m0.ncat), 1)})` : "";
+
+  return `## Room capacity
+
+Saturation throughput. N members join; at a signal each writes its L lines at once, one
+write per line, as a chat client sends each line its user types. The time until every
+member has every other member's lines gives deliveries a second (N × (N − 1) × L of them).
+Every member checks each sender's lines arrive in order, none lost or doubled. The members
+live in two load-generator processes of their own (bench/room-worker.ts); the CPU each
+used is measured beside the server's (share of one core over the run): a generator far
+from 100% is not what limits the run. ${capRuns} runs per size, the room and ncat
+side by side in each run.
+
+| members × lines | server | million deliveries / s | lost | runs with an order problem | server CPU % | busiest generator CPU % |
+|---|---|---|---|---|---|---|
+${capTable}
+
+${
+  ncatThere
+    ? `Room ÷ ncat, the ratio taken in each run:
+
+| members × lines | room ÷ ncat | runs at 1.5× or more | room runs with 0 lost, order kept |
+|---|---|---|---|
+${ratioTable}`
+    : "ncat was not installed: no ratio in this run."
+}
+
+ncat prefixes each *read* with its sender's name, not each line: when several of a
+member's lines arrive in one read, all but the first reach the others bare. The benchmark
+counts them anyway (the room prefixes every line).
+
+Bars: tcp/room-server.ts.${ncatThere ? " Line: ncat --chat." : ""}
+
+${capChart}
+
+## Room latency at a fixed load
+
+${pace.clients} members each send ${pace.pace} lines a second for ${pace.seconds} s, spread
+evenly: ${(pace.clients * pace.pace * (pace.clients - 1)).toLocaleString("en")} deliveries a second offered, below
+both servers' capacity. Milliseconds from send to receipt (one clock: both ends on one
+machine), over every delivery; ${lat.length} runs.
+
+| server | p50 ms | p99 ms | lost |
+|---|---|---|---|
+${[latRow(ROOM.name, (r) => r.room), latRow(NCAT.name, (r) => r.ncat)].filter(Boolean).join("\n")}
+
+${latRatio}
+
+## One member stops reading
+
+One member stops reading; another sends 4 KB lines at 6.4 MB/s for ${slowSeconds} s, or until
+the server stops taking them; a third reads everything. (The room's rate limit is lifted
+for this run, to measure the slow reader alone.)
+
+| server | MB the reading member got | MB the sender got in | the member that stopped reading |
+|---|---|---|---|
+${[slowRow(s0?.room), slowRow(s0?.ncat)].filter(Boolean).join("\n")}
+
+${slowRatio}
+
+## Chat during a flood
+
+${floodShape.honest} members each say a line a second while one member sends as fast as the
+server takes its lines, for ${floodShape.seconds} s. Milliseconds from an honest line's send to
+its receipt by the others; lost: honest lines that never arrived; cut off: honest
+members the server disconnected. The room's defaults (10 lines a second, bursts of 60).
+
+| server | p50 ms | p99 ms | honest lines lost | honest members cut off |
+|---|---|---|---|---|
+${[
+  floodRow(
+    ROOM.name,
+    floods.map((r) => r.room),
+  ),
+  floodRow(NCAT.name, floodNcat),
+]
+  .filter(Boolean)
+  .join("\n")}
+
+${floodRatio}
+
+## Room memory per idle member
+
+Resident memory the server gains per member, from ${idle} to ${idle * 2} joined and quiet
+members (the first ${idle} warm the server up: the one-time growth of Node's heap under a
+join storm is not a per-member cost): tcp/room-server.ts ${fixed(m0?.room ?? Number.NaN, 1)} KiB${
+    m0?.ncat !== undefined ? `, ncat ${fixed(m0.ncat, 1)} KiB${memRatio}` : ""
+  }.
+`;
+}

@@ -1,0 +1,400 @@
+/**
+ * The chat-room benchmarks, each run against `tcp/room-server.ts` and `ncat --chat` alike:
+ *
+ * - `capacity`: saturation throughput. N members join; at "go" each sends L lines as fast
+ *   as it can; the time until every member has every other member's lines, in order, gives
+ *   deliveries a second. The members live in load-generator processes of their own
+ *   (bench/room-worker.ts), and the CPU each process used is measured beside the server's,
+ *   so a run shows which side was the bottleneck.
+ * - `latency`: p50/p99 from send to receipt at a fixed offered load, below both capacities.
+ * - `slowReader`: one member stops reading while another sends as fast as the server takes.
+ * - `flood`: the latency of ordinary chat while one member floods.
+ * - `idleMemory`: the server's memory per member, with many members joined and quiet.
+ *
+ * @example
+ * ```ts
+ * const r = await capacity(ROOM, 200, 20);
+ * console.log(r.perSecond, r.serverCpu, r.generatorCpu);
+ * ```
+ * @module
+ */
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { freePort } from "../harness/ports.ts";
+import {
+  atReap,
+  type Proc,
+  reapAll,
+  spawnProgram,
+  spawnScript,
+  startServer,
+} from "../harness/procs.ts";
+import { Waker } from "../harness/waker.ts";
+
+/** A chat server to measure: how to start it on a free port. */
+export interface ChatServer {
+  name: string;
+  start(extra?: string[]): Promise<{ proc: Proc; port: number }>;
+}
+
+const MANY = ["--max-clients", "1100", "--per-address", "1100"];
+
+export const ROOM: ChatServer = {
+  name: "tcp/room-server.ts",
+  start: (extra = []) => startServer("tcp/room-server.ts", [...MANY, ...extra], "room"),
+};
+
+export const NCAT: ChatServer = {
+  name: "ncat --chat",
+  async start() {
+    const port = await freePort(); // ncat reports port 0 as 0
+    // -v for its "Listening on" line: a probe connection would do, but ncat may die of the
+    // SIGPIPE that writing its greeting to a probe already gone brings
+    const args = ["-l", "--chat", "--max-conns", "1100", "-v", "127.0.0.1", String(port)];
+    const proc = spawnProgram("ncat", ["ncat", ...args]);
+    await proc.waitFor("stderr", "Listening on");
+    return { proc, port };
+  },
+};
+
+/** CPU time a process has used so far, in ms (Linux: /proc/PID/schedstat, in ns). */
+export function cpuMs(proc: Proc): number {
+  return Number(readFileSync(`/proc/${proc.child.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+}
+
+interface WorkerReport {
+  done: number;
+  goAt: number;
+  sent: number;
+  received: number;
+  expected: number;
+  problem?: string;
+  cpuMs: number;
+  latency: Record<string, number>;
+}
+
+/** Start `workers` load-generator processes for `clients` members, wait for all to join. */
+async function generators(port: number, clients: number, workers: number, args: string[]) {
+  const procs: Proc[] = [];
+  for (let w = 0; w < workers; w++) {
+    const from = Math.floor((clients * w) / workers);
+    const to = Math.floor((clients * (w + 1)) / workers);
+    const range = ["--port", String(port), "--clients", String(clients)];
+    procs.push(
+      spawnScript(
+        "bench/room-worker.ts",
+        [...range, "--from", String(from), "--to", String(to), ...args],
+        `load ${w}`,
+      ),
+    );
+  }
+  for (const p of procs)
+    await p.out.until(() => p.stdout.includes('"joined"'), `${p.name} to join`, false, 60_000);
+  return procs;
+}
+
+/** Say go to every generator; wait for each one's report. */
+async function run(procs: Proc[], deadlineS: number): Promise<WorkerReport[]> {
+  for (const p of procs) p.child.stdin?.write("go\n");
+  const reports: WorkerReport[] = [];
+  for (const p of procs) {
+    await p.out.until(
+      () => p.stdout.includes('"done"'),
+      `${p.name}'s report`,
+      false,
+      deadlineS * 2000,
+    );
+    reports.push(JSON.parse(p.stdout.split("\n").find((l) => l.includes('"done"')) ?? "{}"));
+  }
+  return reports;
+}
+
+export interface CapacityResult {
+  server: string;
+  clients: number;
+  lines: number;
+  /** Deliveries a second: every line to every other member. */
+  perSecond: number;
+  lost: number;
+  problem: string | undefined;
+  /** Share of one core the server used while the load ran. */
+  serverCpu: number;
+  /** Share of one core the busiest load-generator process used. */
+  generatorCpu: number;
+}
+
+/** Saturation throughput: `clients` members each send `lines` lines at once. */
+export async function capacity(
+  server: ChatServer,
+  clients: number,
+  lines: number,
+  workers = 2,
+): Promise<CapacityResult> {
+  try {
+    const { proc, port } = await server.start();
+    const deadline = 30;
+    const procs = await generators(port, clients, workers, [
+      "--lines",
+      String(lines),
+      "--deadline",
+      String(deadline),
+    ]);
+    const cpuBefore = cpuMs(proc);
+    const reports = await run(procs, deadline);
+    const cpuAfter = cpuMs(proc);
+    const seconds =
+      (Math.max(...reports.map((r) => r.done)) - Math.min(...reports.map((r) => r.goAt))) / 1000;
+    const received = reports.reduce((n, r) => n + r.received, 0);
+    return {
+      server: server.name,
+      clients,
+      lines,
+      perSecond: received / seconds,
+      lost: clients * (clients - 1) * lines - received,
+      problem: reports.find((r) => r.problem)?.problem,
+      serverCpu: (cpuAfter - cpuBefore) / 1000 / seconds,
+      generatorCpu: Math.max(...reports.map((r) => r.cpuMs)) / 1000 / seconds,
+    };
+  } finally {
+    await reapAll();
+  }
+}
+
+export interface LatencyResult {
+  server: string;
+  /** Deliveries a second offered: clients × pace × (clients - 1). */
+  offered: number;
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+/** Latency at a fixed load: `clients` members each send `pace` lines a second for `seconds`. */
+export async function latency(
+  server: ChatServer,
+  clients: number,
+  pace: number,
+  seconds: number,
+): Promise<LatencyResult> {
+  try {
+    const { port } = await server.start();
+    const args = [
+      "--pace",
+      String(pace),
+      "--seconds",
+      String(seconds),
+      "--deadline",
+      String(seconds + 10),
+    ];
+    const procs = await generators(port, clients, 2, args);
+    const reports = await run(procs, seconds + 10);
+    const counts = new Map<number, number>();
+    for (const r of reports) {
+      for (const [tenths, n] of Object.entries(r.latency)) {
+        counts.set(Number(tenths), (counts.get(Number(tenths)) ?? 0) + n);
+      }
+    }
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    const at = (p: number) => {
+      let seen = 0;
+      for (const [tenths, n] of [...counts].sort((a, b) => a[0] - b[0])) {
+        seen += n;
+        if (seen >= (p / 100) * total) return tenths / 10;
+      }
+      return Number.NaN;
+    };
+    return {
+      server: server.name,
+      offered: clients * pace * (clients - 1),
+      p50: at(50),
+      p99: at(99),
+      lost: reports.reduce((n, r) => n + r.expected - r.received, 0),
+    };
+  } finally {
+    await reapAll();
+  }
+}
+
+/** A raw member for the slow-reader, flood and memory runs: what it receives, and delays. */
+class Listener {
+  readonly sock: Socket;
+  bytes = 0;
+  /** Milliseconds from send to receipt of each `said <i> <ms since the epoch>` line. */
+  readonly delays: number[] = [];
+  #rest = "";
+
+  /** `hello`: a first line, so that the room takes the member in at once (it waits half a second for a name). */
+  constructor(port: number, onData: () => void, hello = "") {
+    this.sock = connect({ host: "127.0.0.1", port });
+    if (hello) this.sock.write(`${hello}\n`);
+    this.sock.setEncoding("utf8");
+    this.sock.on("error", () => {});
+    this.sock.on("data", (text: string) => {
+      const now = performance.timeOrigin + performance.now();
+      this.bytes += text.length;
+      const parts = (this.#rest + text).split("\n");
+      this.#rest = parts.pop() ?? "";
+      for (const line of parts) {
+        // ncat may send it bare: it prefixes a read, not a line
+        if (/^(<[^>]*> )?said /.test(line)) this.delays.push(now - Number(line.split(" ").at(-1)));
+      }
+      onData();
+    });
+    atReap(() => this.sock.destroy());
+  }
+
+  /** Resolve once the server has said something to this member (it has joined). */
+  async greeted(waker: Waker): Promise<void> {
+    await waker.until(() => this.bytes > 0, 10_000, "a greeting");
+  }
+}
+
+export interface SlowReaderResult {
+  server: string;
+  /** MB a reading member received while one member did not read. */
+  watcherMB: number;
+  /** MB the sender got into the server in that time (it blocks when the server stops reading it). */
+  senderMB: number;
+  /** What became of the member that did not read. */
+  sleepy: string;
+}
+
+/**
+ * One member stops reading; another sends 4 KB lines at 6.4 MB/s (16 lines every 10 ms)
+ * for `seconds`, or until the server stops taking them; a third member reads everything.
+ */
+export async function slowReader(server: ChatServer, seconds: number): Promise<SlowReaderResult> {
+  try {
+    // the room's rate limit is lifted here: this measures the slow reader alone
+    const { port } = await server.start(["--rate", "1000000", "--burst", "1000000"]);
+    const waker = new Waker();
+    const sleepy = new Listener(port, () => waker.wake());
+    await sleepy.greeted(waker);
+    sleepy.sock.pause();
+    const watcher = new Listener(port, () => waker.wake());
+    await watcher.greeted(waker);
+    const sender = new Listener(port, () => waker.wake());
+    await sender.greeted(waker);
+    const lines = `${"x".repeat(4000)}\n`.repeat(16);
+    let sent = 0;
+    const until = performance.now() + seconds * 1000;
+    while (performance.now() < until && sender.sock.writableLength < 1e6) {
+      sender.sock.write(lines);
+      sent += lines.length;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const senderMB = (sent - sender.sock.writableLength) / 1e6;
+    const watcherMB = watcher.bytes / 1e6;
+    // A paused socket does not see its end: read now, and see whether the server had closed it.
+    let closed = false;
+    sleepy.sock.on("close", () => {
+      closed = true;
+    });
+    sleepy.sock.resume();
+    await waker.until(() => closed, 1000, "").catch(() => {});
+    return {
+      server: server.name,
+      watcherMB,
+      senderMB,
+      sleepy: closed ? "cut off" : "still connected: the others stalled behind it",
+    };
+  } finally {
+    await reapAll();
+  }
+}
+
+export interface FloodResult {
+  server: string;
+  p50: number;
+  p99: number;
+  /** Honest lines that did not arrive within the run. */
+  lost: number;
+  /** Honest members the server disconnected. */
+  cutOff: number;
+}
+
+/** Latency of ordinary chat (`honest` members, a line a second each) while one member floods. */
+export async function flood(
+  server: ChatServer,
+  honest: number,
+  seconds: number,
+): Promise<FloodResult> {
+  try {
+    const { port } = await server.start();
+    const waker = new Waker();
+    const people = Array.from(
+      { length: honest },
+      (_, i) => new Listener(port, () => waker.wake(), `/nick h${i}`),
+    );
+    for (const p of people) await p.greeted(waker);
+    const flooder = new Listener(port, () => waker.wake(), "/nick flooder");
+    await flooder.greeted(waker);
+    let cutOff = 0;
+    for (const p of people) p.sock.on("close", () => (cutOff += 1));
+    const burst = "flood flood flood flood flood flood flood flood\n".repeat(200);
+    const end = performance.now() + seconds * 1000;
+    const floodOn = async () => {
+      while (performance.now() < end && !flooder.sock.destroyed) {
+        if (!flooder.sock.write(burst)) {
+          const late = new Promise((resolve) => setTimeout(resolve, end - performance.now()));
+          await Promise.race([once(flooder.sock, "drain").catch(() => {}), late]);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    let said = 0;
+    const speak = async () => {
+      while (performance.now() < end) {
+        people.forEach((p, i) => {
+          p.sock.write(`said ${i} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+          said += 1;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    };
+    await Promise.all([floodOn(), speak()]);
+    const expected = said * (honest - 1);
+    const heard = () => people.reduce((n, p) => n + p.delays.length, 0);
+    await waker.until(() => heard() >= expected, 3000, "the honest lines").catch(() => {}); // lost: counted
+    const ms = people.flatMap((p) => p.delays).sort((a, b) => a - b);
+    return {
+      server: server.name,
+      p50: ms[Math.floor(ms.length / 2)] ?? Number.NaN,
+      p99: ms[Math.floor(ms.length * 0.99)] ?? Number.NaN,
+      lost: expected - heard(),
+      cutOff,
+    };
+  } finally {
+    await reapAll();
+  }
+}
+
+/**
+ * The server's resident memory per member, in KiB, with members joined and quiet: what
+ * `members` more members add to a room that already holds `members` (so the one-time
+ * growth of the server's heap under the first joins is not counted as a per-member cost).
+ */
+export async function idleMemory(server: ChatServer, members: number): Promise<number> {
+  try {
+    const { proc, port } = await server.start();
+    const waker = new Waker();
+    const all: Listener[] = [];
+    const join = async (count: number) => {
+      const target = all.length + count;
+      while (all.length < target) {
+        // a few at a time: a storm of connects would overflow the server's accept queue
+        for (let i = 0; i < 8 && all.length < target; i++) {
+          all.push(new Listener(port, () => waker.wake(), `/nick m${all.length}`));
+        }
+        await waker.until(() => all.every((m) => m.bytes > 0), 20_000, "greetings");
+      }
+    };
+    await join(members);
+    const first = proc.rssKiB();
+    await join(members);
+    return (proc.rssKiB() - first) / members;
+  } finally {
+    await reapAll();
+  }
+}
