@@ -191,8 +191,9 @@ export async function input(prompt: string, options: InputOptions = {}): Promise
     }
     setPromptOpen(true);
     const line = await reader.next(options.signal);
-    const typed = line === undefined ? terminal?.takeTyping() : undefined;
-    terminal?.closePrompt();
+    let typed: string | undefined;
+    if (line === undefined) typed = terminal?.abandonPrompt();
+    else terminal?.closePrompt();
     setPromptOpen(false);
     if (typed) note(`(not sent: "${typed}" was typed for a peer who has left)`);
     if (line === null && terminal) process.stdout.write("\n"); // Ctrl-D: end the prompt's line

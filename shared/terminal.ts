@@ -96,6 +96,20 @@ export class Terminal {
     if (!this.#closed) this.#rl.setPrompt("");
   }
 
+  /**
+   * The prompt will get no answer (the peer has gone): wipe what was typed, leave the
+   * prompt on screen as it was asked, and go on below it. Returns what had been typed.
+   */
+  abandonPrompt(): string {
+    const typed = this.takeTyping();
+    if (!this.#closed && this.#prompt !== "") {
+      process.stdout.write("\n");
+      (this.#rl as unknown as { prevRows: number }).prevRows = 0; // its line is done with
+    }
+    this.closePrompt();
+    return typed;
+  }
+
   /** Whether a prompt is on screen now. */
   get promptOpen(): boolean {
     return this.#prompt !== "";

@@ -57,13 +57,8 @@ if (haveTool("script")) {
     const raw = await rawTcpServer();
     // a shell after the client, as the user's own would be: it reads what is left on the terminal
     const client = scriptCommand("tcp/client.ts", ["--port", String(raw.port)]).join(" ");
-    const screen = Screen.start(
-      "client then a shell",
-      `sh -c '${client}; read -r left; echo "left=[$left]"'`,
-      {
-        cols: 60,
-      },
-    );
+    const shell = `${client}; echo "client exited"; read -r left; echo "left=[$left]"`;
+    const screen = Screen.start("client then a shell", `sh -c '${shell}'`, { cols: 60 });
     await screen.waitFor("宝宝说:");
     screen.type("hi\r");
     const conn = await raw.accepted();
@@ -75,9 +70,12 @@ if (haveTool("script")) {
     conn.sock.resetAndDestroy();
     await screen.waitFor('(not sent: "mid-typing" was typed for a peer who has left)');
     await screen.waitFor("reset the connection");
+    await screen.waitFor("client exited");
     screen.type("\r"); // the shell's read: it gets only what is still on the terminal
     await screen.waitFor("left=[");
     assert.match(screen.text(), /left=\[\]$/);
+    // the note comes above the prompt; the prompt, left unanswered, keeps its own line
+    assert.match(screen.text(), /reset the connection\n宝宝说:\n\(not sent: "mid-typing"/);
   });
 
   test("on a terminal, Ctrl-D ends the prompt's line before the shell speaks again", async () => {
