@@ -187,6 +187,7 @@ test("names cannot lie: look-alike, invisible and mixed-script names are refused
   await jose.got.waitFor("* welcome, jos\u00e9. "); // kept, composed (NFC)
   jose.sock.write("/nick José\n"); // the same name in another case: one's own, allowed
   await alice.got.waitFor("* jos\u00e9 is now Jos\u00e9\n");
+  await server.waitFor("stdout", "* jos\u00e9 is now Jos\u00e9\n"); // the room's log is written apart
   assert.is((server.stdout.match(/ joined\n/g) ?? []).length, 3, "the refused never joined");
 });
 
