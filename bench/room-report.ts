@@ -47,10 +47,7 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   if (!ncatThere)
     log("ncat not installed: the room is measured alone (sudo apt-get install -y ncat)");
   const sizes = quick
-    ? [
-        { clients: 20, lines: 5 },
-        { clients: 30, lines: 4 },
-      ]
+    ? [{ clients: 20, lines: 5 }]
     : [
         { clients: 200, lines: 20 },
         { clients: 500, lines: 10 },
@@ -65,20 +62,20 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
       runs: await sideBySide(capRuns, (s) => capacity(s, clients, lines)),
     });
   }
-  const pace = { clients: quick ? 10 : 200, pace: 5, seconds: quick ? 1 : 4 };
+  const pace = { clients: quick ? 10 : 200, pace: 5, seconds: quick ? 0.4 : 4 };
   log(`room latency: ${pace.clients} clients × ${pace.pace} lines/s`);
   const lat = await sideBySide(quick ? 1 : 3, (s) =>
     latency(s, pace.clients, pace.pace, pace.seconds),
   );
-  const slowSeconds = quick ? 0.5 : 3;
+  const slowSeconds = quick ? 0.2 : 3;
   log("room slow reader");
-  const slow = await sideBySide(1, (s) => slowReader(s, slowSeconds));
-  const floodShape = { honest: quick ? 4 : 20, seconds: quick ? 1 : 4 };
+  const slow = await sideBySide(1, (s) => slowReader(s, slowSeconds, quick ? 300 : 1000));
+  const floodShape = { honest: quick ? 4 : 20, seconds: quick ? 0.3 : 4 };
   log("room flood");
   const floods = await sideBySide(quick ? 1 : 2, (s) =>
     flood(s, floodShape.honest, floodShape.seconds),
   );
-  const idle = quick ? 50 : 500;
+  const idle = quick ? 20 : 500;
   log(`room memory: ${idle * 2} idle members`);
   const memory = await sideBySide(1, (s) => idleMemory(s, idle));
 

@@ -15,7 +15,7 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   // cannot merge their raw-TypeScript coverage with tsx's source-mapped coverage.
   const noCoverage = { env: { NODE_V8_COVERAGE: undefined } };
   const bench = spawnScript("bench/run.ts", ["--quick", "--out", out], "bench", noCoverage);
-  // about 15 s of work unloaded; two minutes is far beyond what a loaded machine adds
+  // about 8 s of work unloaded; two minutes is far beyond what a loaded machine adds
   assert.equal(await bench.waitExit(120_000), { code: 0, signal: null }, bench.transcript());
   const report = readFileSync(out, "utf8");
   const headings = [
