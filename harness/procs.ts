@@ -163,13 +163,31 @@ export class Proc {
     return this.waitExit();
   }
 
+  /**
+   * The process groups of its children that lead sessions of their own: what script(1)
+   * runs on its pseudo-terminal. A signal to our group misses them, and script(1), told
+   * to end, gives its child 2 s before it kills it; ended first, they let it end at once.
+   */
+  ptyGroups(): number[] {
+    const pid = this.child.pid;
+    if (!pid || this.#exit) return [];
+    try {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+      const session = (p: string) =>
+        readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[3];
+      const ours = session(String(pid));
+      return children
+        .split(" ")
+        .filter((p) => p && session(p) === p && session(p) !== ours)
+        .map(Number);
+    } catch {
+      return []; // gone meanwhile, or no /proc (not Linux)
+    }
+  }
+
   /** Send `signal` to the process and everything it started. */
   killGroup(signal: NodeJS.Signals): void {
-    try {
-      if (this.child.pid) process.kill(-this.child.pid, signal);
-    } catch {
-      // the group is gone already
-    }
+    if (this.child.pid) killQuietly(-this.child.pid, signal);
   }
 
   /** The transcript of this process, for failure messages. */
@@ -266,6 +284,9 @@ function removeTemp(dir: string): void {
 export async function reapAll(): Promise<void> {
   await Promise.all(
     [...live].map(async (proc) => {
+      const inner = proc.ptyGroups();
+      for (const group of inner) killQuietly(-group, "SIGTERM");
+      if (inner.length > 0) await Promise.race([proc.exited, atMost(1000)]);
       proc.killGroup("SIGTERM");
       const timer = setTimeout(() => proc.killGroup("SIGKILL"), 3000);
       await proc.exited;
@@ -285,6 +306,18 @@ export async function reapAll(): Promise<void> {
   recent.length = 0;
   if (failures.length > 0) throw failures[0];
 }
+
+/** `process.kill`, for a process or group that may be gone already. */
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** Resolves after `ms`: a bound on a wait for an event, never a wait in its place. */
+const atMost = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** The last resort, when the process using the kit ends before its reapAll(). */
 function killEverything(): void {
