@@ -78,6 +78,8 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   const idle = quick ? 20 : 500;
   log(`room memory: ${idle * 2} idle members`);
   const memory = await sideBySide(1, (s) => idleMemory(s, idle));
+  log("room memory: what its members keep alive");
+  const live = await idleMemory(ROOM, idle, true);
 
   const capRow = (name: string, rs: CapacityResult[], clients: number, lines: number) => {
     const lost = rs.reduce((n, r) => n + r.lost, 0);
@@ -248,5 +250,12 @@ members (the first ${idle} warm the server up: the one-time growth of Node's hea
 join storm is not a per-member cost): tcp/room-server.ts ${fixed(m0?.room ?? Number.NaN, 1)} KiB${
     m0?.ncat !== undefined ? `, ncat ${fixed(m0.ncat, 1)} KiB${memRatio}` : ""
   }.
+
+Most of the room's figure is not the members: it is room V8 keeps for the garbage a storm
+of joins makes (every join is announced to every member). What each member keeps alive on
+the JavaScript heap, measured in a second room after a full garbage collection
+(bench/heap-probe.ts): ${fixed(live, 1)} KiB. V8 hands the rest back to the system only
+when it finds the process idle, on a schedule of its own (in our runs, after about
+30 s, or not within a minute).
 `;
 }

@@ -21,28 +21,33 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { freePort } from "../harness/ports.ts";
 import {
   atReap,
   type Proc,
+  ROOT,
   reapAll,
   spawnProgram,
   spawnScript,
   startServer,
 } from "../harness/procs.ts";
+import { builtScript } from "../harness/root.ts";
 import { Waker } from "../harness/waker.ts";
 
 /** A chat server to measure: how to start it on a free port. */
 export interface ChatServer {
   name: string;
-  start(extra?: string[]): Promise<{ proc: Proc; port: number }>;
+  start(extra?: string[], env?: NodeJS.ProcessEnv): Promise<{ proc: Proc; port: number }>;
 }
 
 const MANY = ["--max-clients", "1100", "--per-address", "1100"];
 
 export const ROOM: ChatServer = {
   name: "tcp/room-server.ts",
-  start: (extra = []) => startServer("tcp/room-server.ts", [...MANY, ...extra], "room"),
+  start: (extra = [], env = {}) =>
+    startServer("tcp/room-server.ts", [...MANY, ...extra], "room", { env }),
 };
 
 export const NCAT: ChatServer = {
@@ -381,17 +386,42 @@ export async function flood(
   }
 }
 
+/** The JavaScript heap `proc` keeps alive, in bytes, when it runs with bench/heap-probe.ts. */
+async function liveHeap(proc: Proc): Promise<number> {
+  const seen = (proc.stderr.match(/heap-probe: live/g) ?? []).length;
+  proc.child.kill("SIGUSR2");
+  await proc.out.until(
+    () => (proc.stderr.match(/heap-probe: live/g) ?? []).length > seen,
+    "the heap probe",
+    false,
+    10_000,
+  );
+  return Number(
+    proc.stderr
+      .match(/heap-probe: live (\d+)/g)
+      ?.at(-1)
+      ?.split(" ")[2],
+  );
+}
+
 /**
  * The server's resident memory per member, in KiB, with members joined and quiet: what
  * `members` more members add to a room that already holds `members` (so the one-time
  * growth of the server's heap under the first joins is not counted as a per-member cost).
+ * With `live` (the room only), what each member keeps alive on the JavaScript heap
+ * instead, after a full collection (bench/heap-probe.ts in the room's process).
  */
-export async function idleMemory(server: ChatServer, members: number): Promise<number> {
+export async function idleMemory(
+  server: ChatServer,
+  members: number,
+  live = false,
+): Promise<number> {
   try {
-    const { proc, port } = await server.start();
+    const probe = `--expose-gc --import ${pathToFileURL(join(ROOT, builtScript("bench/heap-probe.ts")))}`;
+    const { proc, port } = await server.start([], live ? { NODE_OPTIONS: probe } : {});
     const waker = new Waker();
     const all: Listener[] = [];
-    const join = async (count: number) => {
+    const joinMore = async (count: number) => {
       const target = all.length + count;
       while (all.length < target) {
         // a few at a time: a storm of connects would overflow the server's accept queue
@@ -401,10 +431,11 @@ export async function idleMemory(server: ChatServer, members: number): Promise<n
         await waker.until(() => all.every((m) => m.bytes > 0), 20_000, "greetings");
       }
     };
-    await join(members);
-    const first = proc.rssKiB();
-    await join(members);
-    return (proc.rssKiB() - first) / members;
+    const size = live ? async () => (await liveHeap(proc)) / 1024 : async () => proc.rssKiB();
+    await joinMore(members);
+    const first = await size();
+    await joinMore(members);
+    return ((await size()) - first) / members;
   } finally {
     await reapAll();
   }

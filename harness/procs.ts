@@ -245,8 +245,9 @@ export async function startServer(
   script: string,
   args: string[] = [],
   name = script,
+  as: SpawnOptions = {},
 ): Promise<{ proc: Proc; port: number }> {
-  const proc = spawnScript(script, ["--port", "0", ...args], name);
+  const proc = spawnScript(script, ["--port", "0", ...args], name, as);
   return { proc, port: await readPort(proc) };
 }
 
