@@ -73,7 +73,7 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   const floodShape = { honest: quick ? 4 : 20, seconds: quick ? 0.3 : 4 };
   log("room flood");
   const floods = await sideBySide(quick ? 1 : 2, (s) =>
-    flood(s, floodShape.honest, floodShape.seconds),
+    flood(s, floodShape.honest, floodShape.seconds, quick ? 1000 : 3000),
   );
   const idle = quick ? 20 : 500;
   log(`room memory: ${idle * 2} idle members`);

@@ -333,6 +333,8 @@ export async function flood(
   server: ChatServer,
   honest: number,
   seconds: number,
+  /** How long the honest lines may take to arrive after the flood, before they count as lost. */
+  graceMs = 3000,
 ): Promise<FloodResult> {
   try {
     const { port } = await server.start();
@@ -372,7 +374,7 @@ export async function flood(
     await Promise.all([floodOn(), speak()]);
     const expected = said * (honest - 1);
     const heard = () => people.reduce((n, p) => n + p.delays.length, 0);
-    await waker.until(() => heard() >= expected, 3000, "the honest lines").catch(() => {}); // lost: counted
+    await waker.until(() => heard() >= expected, graceMs, "the honest lines").catch(() => {}); // lost: counted
     const ms = people.flatMap((p) => p.delays).sort((a, b) => a - b);
     return {
       server: server.name,
@@ -390,12 +392,7 @@ export async function flood(
 async function liveHeap(proc: Proc): Promise<number> {
   const seen = (proc.stderr.match(/heap-probe: live/g) ?? []).length;
   proc.child.kill("SIGUSR2");
-  await proc.out.until(
-    () => (proc.stderr.match(/heap-probe: live/g) ?? []).length > seen,
-    "the heap probe",
-    false,
-    10_000,
-  );
+  await proc.waitFor("stderr", "heap-probe: live", seen + 1);
   return Number(
     proc.stderr
       .match(/heap-probe: live (\d+)/g)
