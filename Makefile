@@ -19,7 +19,7 @@ RUN          := exec $(NODE) $(BUILD)
 .DEFAULT_GOAL := help
 .PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
         typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab \
-        frame-server frame-client capture-frame
+        frame-server frame-client capture-frame capture-loss
 
 help:
 	@echo "tcp-udp-chat: the article's four socket chat programs, in TypeScript"
@@ -36,6 +36,7 @@ help:
 	@echo "  make frame-server  粘包: each read and the messages found in it (127.0.0.1:8004)"
 	@echo "  make frame-client  send stdin's lines as framed messages: ARGS=\"--frame length\""
 	@echo "  make capture-frame three framed messages in one segment, under tcpdump (root)"
+	@echo "  make capture-loss  TCP and UDP through a lossy network, in namespaces (root)"
 	@echo ""
 	@echo "  make test          every test (make test ARGS=room: only files named room)"
 	@echo "  make ci            typecheck, lint and the tests under coverage, as CI runs them"
@@ -91,6 +92,9 @@ demo-udp: $(BUILD)/.dev
 	@$(RUN)/docs/tools/demo.js --udp $(ARGS)
 capture-frame: $(BUILD)/.dev
 	@$(RUN)/docs/tools/capture.js --frame $(ARGS)
+# TCP and UDP through a network that loses packets: private network namespaces (root).
+capture-loss: $(BUILD)/.dev
+	@$(RUN)/docs/tools/loss.js $(ARGS)
 
 # The lab: the two scripts of a conversation and the ladder between them, live in the
 # browser. Like chatting, it needs no npm package: only the scripts and the lab, built.
