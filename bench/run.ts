@@ -104,6 +104,8 @@ const ncat = row(NCAT.name, biggest);
 
 const report = `# Benchmarks
 
+[中文](zh/benchmarks.md)
+
 Written by \`make bench\` on ${new Date().toISOString().slice(0, 10)}, in ${seconds.toFixed(0)} s${quick ? " (a --quick smoke run: tiny counts, not for reading)" : ""}. Every figure is
 the median over its runs, with the minimum and maximum in brackets. Loopback only.
 

@@ -283,4 +283,21 @@ test("pitfall commands: the end of stdin, and the one-line errors", async () => 
   assert.match(errors.stderr, /\ncannot connect to no\.\.such\.host:8001: host not found/);
 });
 
+test("every numbered lesson ends with exercises, their answers folded in <details>", () => {
+  const numbered = LESSONS.filter((p) => /\/\d\d-[^/]+\.md$/.test(p));
+  assert.ok(numbered.length >= 16, `${numbered.length} lessons`);
+  for (const page of numbered) {
+    const text = read(page);
+    const at = text.search(page.includes("/zh/") ? /^## 练习$/m : /^## Exercises$/m);
+    assert.ok(at > 0, `${page}: no exercises section`);
+    const rest = text.slice(at);
+    assert.match(rest, /\n1\. /, `${page}: numbered exercises`);
+    assert.match(
+      rest,
+      /<details>\n<summary>[^<]+<\/summary>\n[\s\S]+<\/details>\n$/,
+      `${page}: answers in a fold, at the end`,
+    );
+  }
+});
+
 test.run();
