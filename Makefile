@@ -106,7 +106,7 @@ lab: $(BUILD)/.lab
 
 # Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
 docs: $(BUILD)/.dev
-	@$(RUN)/docs/tools/refresh.js
+	@$(RUN)/docs/tools/refresh.js $(ARGS)
 
 test: $(BUILD)/.dev
 	@$(RUN)/tests/run.js $(ARGS)

@@ -24,8 +24,8 @@ export const pagesIn = (dir: string) =>
     .sort()
     .map((f) => `${dir}/${f}`);
 
-/** Every lesson page. */
-export const LESSONS = pagesIn("docs");
+/** Every lesson page, English first, then 中文. */
+export const LESSONS = [...pagesIn("docs"), ...pagesIn("docs/zh")];
 export const PAGES = ["README.md", ...LESSONS];
 
 export interface Block {

@@ -8,7 +8,17 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
-import { ALL, commands, LESSONS, PAGES, read, runBlock } from "./doc-blocks.ts";
+import {
+  ALL,
+  type Block,
+  blocks,
+  commands,
+  LESSONS,
+  PAGES,
+  pagesIn,
+  read,
+  runBlock,
+} from "./doc-blocks.ts";
 
 test.after.each(reapAll);
 
@@ -283,9 +293,76 @@ test("pitfall commands: the end of stdin, and the one-line errors", async () => 
   assert.match(errors.stderr, /\ncannot connect to no\.\.such\.host:8001: host not found/);
 });
 
+/** Pages whose 中文 twin is a summary of generated numbers, not a translation. */
+const SUMMARIES = ["benchmarks.md"];
+
+/** A page's twin in the other language: docs/NAME ↔ docs/zh/NAME. */
+const twinOf = (page: string) =>
+  page.startsWith("docs/zh/")
+    ? page.replace("docs/zh/", "docs/")
+    : page.replace("docs/", "docs/zh/");
+
+test("docs/zh mirrors docs page for page: the same pages, the same code blocks, each linking to its twin", () => {
+  const names = (dir: string) => pagesIn(dir).map((p) => p.slice(dir.length + 1));
+  assert.equal(names("docs/zh"), names("docs"), "the same file names");
+  for (const page of pagesIn("docs")) {
+    const name = page.slice("docs/".length);
+    // the benchmarks' 中文 page is a guide to the English tables, not a copy of numbers that
+    // make bench rewrites: it has the twin links, and no code blocks of its own
+    if (SUMMARIES.includes(name)) assert.equal(blocks(twinOf(page)), [], `docs/zh/${name}`);
+    const [en, zh] = SUMMARIES.includes(name) ? [[], []] : [blocks(page), blocks(twinOf(page))];
+    const kinds = (all: Block[]) => all.map((b) => b.lang).join(" ");
+    assert.is(kinds(zh), kinds(en), `${page}: the same code blocks, of the same kinds, in order`);
+    en.forEach((b, n) => {
+      const twin = zh[n] as Block;
+      const where = `${page}, block ${n + 1} (${b.lang})`;
+      if (b.lang === "ts" || b.marker?.startsWith("run:")) {
+        assert.is(twin.marker, b.marker, `${where}: the same excerpt or run block`);
+      }
+      if (b.lang === "ts") assert.is(twin.body, b.body, `${where}: the same excerpt`);
+      if (b.lang === "sh")
+        assert.equal(commands(twin.body), commands(b.body), `${where}: the same commands`);
+    });
+    const generated = (p: string) =>
+      [...read(p).matchAll(/<!-- begin: ([^>]+?) -->/g)].map((m) => m[1]);
+    assert.equal(generated(twinOf(page)), generated(page), `${page}: the same generated blocks`);
+    // each page names its twin in its first lines
+    const top = (p: string) => read(p).split("\n").slice(0, 5).join("\n");
+    assert.ok(
+      top(page).includes(`](zh/${name})`),
+      `${page} does not link to zh/${name} at the top`,
+    );
+    assert.ok(
+      top(twinOf(page)).includes(`](../${name})`),
+      `docs/zh/${name} does not link to ../${name}`,
+    );
+  }
+  assert.match(
+    read("README.md"),
+    /## 中文[\s\S]*\]\(docs\/zh\/README\.md\)/,
+    "the README's 中文 section",
+  );
+});
+
+test("a generated block shows the same run in both languages, as make docs writes it", () => {
+  for (const page of pagesIn("docs/zh")) {
+    const runs = (p: string) =>
+      new Map(
+        [...read(p).matchAll(/<!-- begin: ([^>]+?) -->\n([\s\S]*?)<!-- end: \1 -->/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+    const en = runs(twinOf(page));
+    for (const [command, shown] of runs(page)) {
+      assert.is(shown, en.get(command), `${page}: <!-- begin: ${command} --> differs from English`);
+    }
+  }
+});
+
 test("every numbered lesson ends with exercises, their answers folded in <details>", () => {
   const numbered = LESSONS.filter((p) => /\/\d\d-[^/]+\.md$/.test(p));
-  assert.ok(numbered.length >= 16, `${numbered.length} lessons`);
+  assert.ok(numbered.length >= 32, `${numbered.length} lessons`);
   for (const page of numbered) {
     const text = read(page);
     const at = text.search(page.includes("/zh/") ? /^## 练习$/m : /^## Exercises$/m);
@@ -298,6 +375,45 @@ test("every numbered lesson ends with exercises, their answers folded in <detail
       `${page}: answers in a fold, at the end`,
     );
   }
+});
+
+/** The glossary's rows: [first column, second column]. */
+function glossary(page: string): [string, string][] {
+  return read(page)
+    .split("\n")
+    .filter((line) => line.startsWith("| ") && !/^\| -/.test(line))
+    .slice(1)
+    .map((line) => line.split("|").map((cell) => cell.trim()))
+    .map((cells) => [cells[1] ?? "", cells[2] ?? ""]);
+}
+
+test("the glossary goes both ways: every English term and its 中文 are a 中文 term and its English", () => {
+  const en = glossary("docs/glossary.md").map(([term, zh]) => `${term} = ${zh}`);
+  const zh = glossary("docs/zh/glossary.md").map(([term, english]) => `${english} = ${term}`);
+  assert.equal([...zh].sort(), [...en].sort());
+  for (const word of [
+    "粘包",
+    "半连接队列",
+    "全连接队列",
+    "半关闭",
+    "确认号",
+    "四元组",
+    "封装",
+    "端口不可达",
+  ]) {
+    assert.ok(
+      zh.some((row) => row.includes(word)),
+      word,
+    );
+  }
+});
+
+test("the 中文 glossary is sorted: terms in Latin letters first, then by pinyin", () => {
+  const pinyin = new Intl.Collator("zh-u-co-pinyin");
+  const latin = (term: string) => (/^[A-Za-z]/.test(term) ? 0 : 1);
+  const terms = glossary("docs/zh/glossary.md").map(([term]) => term);
+  const sorted = [...terms].sort((a, b) => latin(a) - latin(b) || pinyin.compare(a, b));
+  assert.equal(terms, sorted);
 });
 
 test.run();
