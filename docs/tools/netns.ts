@@ -124,36 +124,12 @@ export class LossyNetwork {
           "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done";
         spawnSync("ip", ["netns", "exec", name, "sh", "-c", `${off} 2>/dev/null`]);
       }
-      run([
-        "ip",
-        "link",
-        "add",
-        "c0",
-        "netns",
-        client,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "r0",
-        "netns",
-        network,
-      ]);
-      run([
-        "ip",
-        "link",
-        "add",
-        "r1",
-        "netns",
-        network,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "s0",
-        "netns",
-        server,
-      ]);
+      const veth = (end: string, ns: string, peer: string, peerNs: string) => {
+        const link = ["link", "add", end, "netns", ns, "type", "veth"];
+        run(["ip", ...link, "peer", "name", peer, "netns", peerNs]);
+      };
+      veth("c0", client, "r0", network); // the client's cable to the network
+      veth("r1", network, "s0", server); // the network's cable to the server
       const addresses: [Place, string, string][] = [
         ["client", "c0", `${CLIENT_IP}/24`],
         ["network", "r0", "10.0.1.254/24"],
