@@ -18,7 +18,8 @@ RUN          := exec $(NODE) $(BUILD)
 
 .DEFAULT_GOAL := help
 .PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
-        typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab
+        typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab \
+        frame-server frame-client capture-frame capture-loss
 
 help:
 	@echo "tcp-udp-chat: the article's four socket chat programs, in TypeScript"
@@ -32,6 +33,10 @@ help:
 	@echo "  make demo          a paced conversation, both sides shown (demo-udp: the UDP one)"
 	@echo "  make capture       one conversation under tcpdump, each segment named (root)"
 	@echo "  make lab           the live ladder in the browser: http://127.0.0.1:8080 (--udp)"
+	@echo "  make frame-server  粘包: each read and the messages found in it (127.0.0.1:8004)"
+	@echo "  make frame-client  send stdin's lines as framed messages: ARGS=\"--frame length\""
+	@echo "  make capture-frame three framed messages in one segment, under tcpdump (root)"
+	@echo "  make capture-loss  TCP and UDP through a lossy network, in namespaces (root)"
 	@echo ""
 	@echo "  make test          every test (make test ARGS=room: only files named room)"
 	@echo "  make ci            typecheck, lint and the tests under coverage, as CI runs them"
@@ -70,6 +75,11 @@ room-server: $(BUILD)/.chat
 	@$(RUN)/tcp/room-server.js $(ARGS)
 room-client: $(BUILD)/.chat
 	@$(RUN)/tcp/room-client.js $(ARGS)
+# The framing lesson's pair (docs/15-framing.md): messages found in a byte stream.
+frame-server: $(BUILD)/.chat
+	@$(RUN)/tcp/frame-server.js $(ARGS)
+frame-client: $(BUILD)/.chat
+	@$(RUN)/tcp/frame-client.js $(ARGS)
 
 # Lessons you can run (docs/): a real capture of one conversation, and a paced demo.
 capture: $(BUILD)/.dev
@@ -80,6 +90,11 @@ demo: $(BUILD)/.dev
 	@$(RUN)/docs/tools/demo.js $(ARGS)
 demo-udp: $(BUILD)/.dev
 	@$(RUN)/docs/tools/demo.js --udp $(ARGS)
+capture-frame: $(BUILD)/.dev
+	@$(RUN)/docs/tools/capture.js --frame $(ARGS)
+# TCP and UDP through a network that loses packets: private network namespaces (root).
+capture-loss: $(BUILD)/.dev
+	@$(RUN)/docs/tools/loss.js $(ARGS)
 
 # The lab: the two scripts of a conversation and the ladder between them, live in the
 # browser. Like chatting, it needs no npm package: only the scripts and the lab, built.
@@ -91,7 +106,7 @@ lab: $(BUILD)/.lab
 
 # Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
 docs: $(BUILD)/.dev
-	@$(RUN)/docs/tools/refresh.js
+	@$(RUN)/docs/tools/refresh.js $(ARGS)
 
 test: $(BUILD)/.dev
 	@$(RUN)/tests/run.js $(ARGS)

@@ -48,6 +48,8 @@ const tsx = JSON.parse(readFileSync(join(ROOT, "node_modules/tsx/package.json"),
 
 const report = `# Benchmarks
 
+[中文](zh/benchmarks.md)
+
 Written by \`make bench\` on ${new Date().toISOString().slice(0, 10)}, in ${seconds.toFixed(0)} s${quick ? " (a --quick smoke run: tiny counts, not for reading)" : ""}. Every figure is
 the median over its runs, with the minimum and maximum in brackets. Loopback only.
 

@@ -19,6 +19,11 @@ export const PACKAGES: Record<string, string> = {
   ncat: "ncat",
   tcpdump: "tcpdump",
   chromium: "chromium",
+  ss: "iproute2",
+  ip: "iproute2",
+  tc: "iproute2",
+  nft: "nftables",
+  python3: "python3-minimal",
 };
 
 /** Whether `tool` is an executable on PATH. */

@@ -35,6 +35,10 @@ export interface ChatScript {
   connect?: boolean;
   /** Whether the script takes `--drop P` (the UDP server). */
   drop?: boolean;
+  /** Whether the script takes `--frame KIND` (the framing demo pair). */
+  frame?: boolean;
+  /** Whether the script takes `--split` (the framing demo's client). */
+  split?: boolean;
   /** Whole-number flags of this script alone (the chat room's limits), with their defaults. */
   numbers?: NumberFlag[];
 }
@@ -46,6 +50,10 @@ export interface NumberFlag {
   min: number;
   about: string;
 }
+
+/** How a byte stream is cut into messages: not at all (as the article), by `\n`, or by a length first. */
+export type Frame = "none" | "line" | "length";
+const FRAMES: Frame[] = ["none", "line", "length"];
 
 /** The parsed flags. */
 export interface ChatArgs {
@@ -64,6 +72,10 @@ export interface ChatArgs {
   drop: number;
   /** The script's own whole-number flags, by name. */
   numbers: Record<string, number>;
+  /** `--frame KIND`: how messages are marked in the stream. @default "none" */
+  frame: Frame;
+  /** `--split`: send the bytes in two parts, cut in the middle. */
+  split: boolean;
 }
 
 /** The usage text of a script. */
@@ -74,8 +86,9 @@ export function usage(s: ChatScript): string {
   const connect = s.connect ? " [--connect]" : "";
   const drop = s.drop ? " [--drop P]" : "";
   const numbers = (s.numbers ?? []).map((f) => ` [--${f.name} N]`).join("");
+  const frame = `${s.frame ? " [--frame none|line|length]" : ""}${s.split ? " [--split]" : ""}`;
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop}${numbers} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop}${frame}${numbers} [--help]`,
     `  ${s.about}`,
     `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
     `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
@@ -92,6 +105,16 @@ export function usage(s: ChatScript): string {
   if (s.drop) {
     lines.push(
       "  --drop P     lose this share of incoming datagrams on purpose, 0 to 1 (default 0)",
+    );
+  }
+  if (s.frame) {
+    lines.push(
+      "  --frame K    how messages are marked: none (as the article), line (\\n), length (4 bytes first); default none",
+    );
+  }
+  if (s.split) {
+    lines.push(
+      "  --split      send the bytes in two parts, the second once the server has read the first",
     );
   }
   if (s.maxClients !== undefined) {
@@ -123,6 +146,8 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   if (s.connect) options.connect = { type: "boolean", default: false };
   if (s.drop) options.drop = { type: "string", default: "0" };
   for (const f of s.numbers ?? []) options[f.name] = { type: "string", default: String(f.value) };
+  if (s.frame) options.frame = { type: "string", default: "none" };
+  if (s.split) options.split = { type: "boolean", default: false };
   let values: { [K in string]?: unknown };
   try {
     ({ values } = parseArgs({
@@ -167,6 +192,9 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
   const drop = Number(values.drop ?? 0);
   if (s.drop && !(drop >= 0 && drop <= 1))
     bad(`--drop must be a number from 0 to 1, not '${values.drop}'`);
+  const frame = String(values.frame ?? "none") as Frame;
+  if (!FRAMES.includes(frame)) bad(`--frame must be none, line or length, not '${frame}'`);
+  const split = values.split === true;
   return {
     host,
     port,
@@ -176,6 +204,8 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     nick,
     connect,
     drop,
+    frame,
+    split,
     numbers,
   };
 }

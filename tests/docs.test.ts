@@ -1,39 +1,26 @@
 // The lessons stay true to the code: every excerpt is still in its source file word for
-// word, every generated block shows a real run, and every shell command in docs/ and the
-// README is either run here, exactly as written, or run by a named test or by CI.
-import { readdirSync, readFileSync } from "node:fs";
+// word, every generated block shows a real run, and every shell command in docs/, docs/zh/
+// and the README is either run here, exactly as written, or run by a named test or by CI.
+// The 中文 lessons are held to every check the English ones are, and mirror them page for page.
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
+import {
+  ALL,
+  type Block,
+  blocks,
+  commands,
+  LESSONS,
+  PAGES,
+  pagesIn,
+  read,
+  runBlock,
+} from "./doc-blocks.ts";
 
 test.after.each(reapAll);
-
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
-const LESSONS = readdirSync(join(ROOT, "docs"))
-  .filter((f) => f.endsWith(".md"))
-  .map((f) => `docs/${f}`);
-const PAGES = ["README.md", ...LESSONS];
-
-interface Block {
-  page: string;
-  lang: string;
-  /** The HTML comment on the line just before the fence, if any. */
-  marker: string | undefined;
-  body: string;
-}
-
-function blocks(page: string): Block[] {
-  const found: Block[] = [];
-  const fence = /(?:<!-- ([^>]+?) -->\n)?```(\w*)\n([\s\S]*?)```/g;
-  for (const m of read(page).matchAll(fence)) {
-    found.push({ page, lang: m[2] ?? "", marker: m[1], body: m[3] ?? "" });
-  }
-  return found;
-}
-
-const ALL = PAGES.flatMap(blocks);
 
 test("every code excerpt in docs/ is still in its source file, word for word", () => {
   const excerpts = ALL.filter((b) => b.lang === "ts");
@@ -120,8 +107,9 @@ test("every test a lesson cites by name exists", () => {
   let cited = 0;
   for (const page of LESSONS) {
     const text = read(page).replace(/\s+/g, " ");
+    // English "test: "…"" / "tests: "…"; "…"", and 中文 "测试："…"；"…""
     for (const run of text.matchAll(
-      /\btests?:\**\s*((?:"[^"]+"(?:\s*[;,]\s*|\s+(?:and|or)\s+)?)+)/gi,
+      /(?:\btests?:|测试[:：])\**\s*((?:"[^"]+"(?:\s*[;,；，、]\s*|\s*(?:and|or|和|或)\s*)?)+)/gi,
     )) {
       for (const [, name = ""] of (run[1] ?? "").matchAll(/"([^"]+)"/g)) {
         cited += 1;
@@ -132,8 +120,23 @@ test("every test a lesson cites by name exists", () => {
       }
     }
   }
-  assert.ok(cited >= 25, `only ${cited} citations found`);
+  assert.ok(cited >= 60, `only ${cited} citations found`);
 });
+
+const PITFALLS_NC =
+  "pitfall commands sent with nc: leaving, split UTF-8, invalid bytes, control characters";
+const SIX_CLIENTS =
+  "ss shows the mirror's listening socket and six clients: one served, four waiting with their bytes unread, the sixth reset; /proc agrees";
+const PYTHON_QUEUE =
+  "ss shows the kernel's own accept queue under a listener that accepts once: Recv-Q 4 of backlog 3, the sixth client's SYN unanswered";
+const HALF_CLOSE =
+  "a half-close from nc -N: ss shows CLOSE-WAIT on the server and FIN-WAIT-2 on nc; the answer still arrives; nc's side ends in TIME-WAIT";
+const UDP_MAKE =
+  "make udp-client ARGS=--connect hears the refusal; ARGS=--trace shows the port the kernel chose";
+const FRAME_PAIR =
+  "make frame-server and make frame-client: three messages in one read, found again by each framing, however the bytes are cut";
+/** The three messages the framing lesson sends, as its commands type them. */
+const FRAMED = "printf '你好\\nhello\\nbyebye\\n'";
 
 /** What runs each command that is not run here: a test (by name) or CI (a step of .ci/run). */
 const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
@@ -182,47 +185,73 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "make lab ARGS=--udp": {
     test: "make lab ARGS=--udp runs the UDP pair: a datagram and the sender's address",
   },
+  "make udp-client ARGS=--connect": { test: UDP_MAKE },
+  "make udp-client ARGS=--trace": { test: UDP_MAKE },
+  'make udp-server ARGS="--drop 0.5"': {
+    test: "make udp-server with --drop 0.5: the second datagram is lost on purpose, and the client, like the article's, hears nothing and waits",
+  },
+  "make capture-loss": {
+    test: "make capture-loss: TCP sends each lost segment again and every message arrives; UDP loses one, and the client waits for ever",
+  },
+  "make frame-server": { test: FRAME_PAIR },
+  'make frame-server ARGS="--frame line"': { test: FRAME_PAIR },
+  'make frame-server ARGS="--frame length"': { test: FRAME_PAIR },
+  [`${FRAMED} | make frame-client`]: { test: FRAME_PAIR },
+  [`${FRAMED} | make frame-client ARGS="--frame line --split"`]: { test: FRAME_PAIR },
+  [`${FRAMED} | make frame-client ARGS="--frame length --split"`]: { test: FRAME_PAIR },
+  "make capture-frame": {
+    test: "make capture-frame shows three framed messages in one segment, and the server finds all three in one read",
+  },
 };
 
-/** The commands run below, by the name of their `<!-- run: NAME -->` block. */
-const RUN_HERE = ["leave", "eof", "split", "invalid", "control", "errors"];
+/** Each `<!-- run: NAME -->` block, and the test that runs its command as written. */
+const RUN_HERE: Record<string, string> = {
+  leave: PITFALLS_NC,
+  split: PITFALLS_NC,
+  invalid: PITFALLS_NC,
+  control: PITFALLS_NC,
+  eof: "pitfall commands: the end of stdin, and the one-line errors",
+  errors: "pitfall commands: the end of stdin, and the one-line errors",
+  listen: SIX_CLIENTS,
+  "six-clients": SIX_CLIENTS,
+  queue: SIX_CLIENTS,
+  "python-listener": PYTHON_QUEUE,
+  "python-queue": PYTHON_QUEUE,
+  "time-wait":
+    "ss shows TIME-WAIT, with its 60 s timer, on the side that closed first after byebye",
+  "half-close": HALF_CLOSE,
+  "half-close-ss": HALF_CLOSE,
+  stranger:
+    "an unconnected udp/client.ts takes a reply from a stranger; a connected one hears only its server",
+};
 
-test("every shell command in docs/ and the README is run by a test or by CI", () => {
+test("every shell command in docs/, docs/zh/ and the README is run by a test or by CI", () => {
   const tests = readdirSync(join(ROOT, "tests"))
     .filter((f) => f.endsWith(".test.ts"))
     .map((f) => read(`tests/${f}`))
     .join("\n");
   const ci = `${read(".ci/run")}\n${read("Makefile")}`;
+  const hasTest = (name: string) => tests.includes(`test("${name}"`);
   for (const b of ALL.filter((b) => b.lang === "sh")) {
     const run = /^run: (\S+)$/.exec(b.marker ?? "")?.[1];
     if (run) {
-      assert.ok(RUN_HERE.includes(run), `${b.page}: <!-- run: ${run} --> is not run by this test`);
+      const by = RUN_HERE[run];
+      assert.ok(by, `${b.page}: <!-- run: ${run} --> is run by no test: name its test in RUN_HERE`);
+      assert.ok(hasTest(by as string), `no test "${by}"`);
+      assert.ok(tests.includes(`"${run}"`), `no test runs the block "${run}"`);
       continue;
     }
-    for (const line of b.body.split("\n")) {
-      const command = line
-        .replace(/#.*$/, "")
-        .replace(/^sudo /, "")
-        .trim();
-      if (!command) continue;
+    for (const command of commands(b.body).map((c) => c.replace(/^sudo /, ""))) {
       const proof = RUN_ELSEWHERE[command];
       assert.ok(
         proof,
         `${b.page}: nothing runs \`${command}\`; run it in a test, then list it here`,
       );
-      if (proof?.test) assert.ok(tests.includes(`test("${proof.test}"`), `no test "${proof.test}"`);
+      if (proof?.test) assert.ok(hasTest(proof.test), `no test "${proof.test}"`);
       if (proof?.ci) assert.ok(ci.includes(proof.ci), `CI does not run ${proof.ci}`);
     }
   }
 });
-
-/** The command of the `<!-- run: name -->` block, with the article's port made `port`. */
-function runBlock(name: string, port?: number): string {
-  const block = ALL.find((b) => b.marker === `run: ${name}`);
-  assert.ok(block, `no <!-- run: ${name} --> block`);
-  const body = (block as Block).body;
-  return port === undefined ? body : body.replaceAll("8001", String(port));
-}
 
 function sh(name: string, command: string) {
   return spawnProgram(name, ["bash", "-c", command]);
@@ -239,7 +268,7 @@ if (haveTool("nc")) {
     ];
     for (const [n, [name, shown]] of expect.entries()) {
       // nc -N half-closes at the end of its input and goes on reading: the answer arrives
-      const peer = sh(name, runBlock(name, port));
+      const peer = sh(name, runBlock(name, { "8001": String(port) }));
       await server.waitFor("stdout", `${shown}高望>>>`);
       await server.waitFor("stderr", /closed its side \(half-close\)/, n + 1);
       server.write("still heard");
@@ -262,6 +291,129 @@ test("pitfall commands: the end of stdin, and the one-line errors", async () => 
   assert.is(errors.stdout, "exit 1\nexit 1\n");
   assert.match(errors.stderr, /^cannot connect to 127\.0\.0\.1:9: connection refused .*\n/);
   assert.match(errors.stderr, /\ncannot connect to no\.\.such\.host:8001: host not found/);
+});
+
+/** Pages whose 中文 twin is a summary of generated numbers, not a translation. */
+const SUMMARIES = ["benchmarks.md"];
+
+/** A page's twin in the other language: docs/NAME ↔ docs/zh/NAME. */
+const twinOf = (page: string) =>
+  page.startsWith("docs/zh/")
+    ? page.replace("docs/zh/", "docs/")
+    : page.replace("docs/", "docs/zh/");
+
+test("docs/zh mirrors docs page for page: the same pages, the same code blocks, each linking to its twin", () => {
+  const names = (dir: string) => pagesIn(dir).map((p) => p.slice(dir.length + 1));
+  assert.equal(names("docs/zh"), names("docs"), "the same file names");
+  for (const page of pagesIn("docs")) {
+    const name = page.slice("docs/".length);
+    // the benchmarks' 中文 page is a guide to the English tables, not a copy of numbers that
+    // make bench rewrites: it has the twin links, and no code blocks of its own
+    if (SUMMARIES.includes(name)) assert.equal(blocks(twinOf(page)), [], `docs/zh/${name}`);
+    const [en, zh] = SUMMARIES.includes(name) ? [[], []] : [blocks(page), blocks(twinOf(page))];
+    const kinds = (all: Block[]) => all.map((b) => b.lang).join(" ");
+    assert.is(kinds(zh), kinds(en), `${page}: the same code blocks, of the same kinds, in order`);
+    en.forEach((b, n) => {
+      const twin = zh[n] as Block;
+      const where = `${page}, block ${n + 1} (${b.lang})`;
+      if (b.lang === "ts" || b.marker?.startsWith("run:")) {
+        assert.is(twin.marker, b.marker, `${where}: the same excerpt or run block`);
+      }
+      if (b.lang === "ts") assert.is(twin.body, b.body, `${where}: the same excerpt`);
+      if (b.lang === "sh")
+        assert.equal(commands(twin.body), commands(b.body), `${where}: the same commands`);
+    });
+    const generated = (p: string) =>
+      [...read(p).matchAll(/<!-- begin: ([^>]+?) -->/g)].map((m) => m[1]);
+    assert.equal(generated(twinOf(page)), generated(page), `${page}: the same generated blocks`);
+    // each page names its twin in its first lines
+    const top = (p: string) => read(p).split("\n").slice(0, 5).join("\n");
+    assert.ok(
+      top(page).includes(`](zh/${name})`),
+      `${page} does not link to zh/${name} at the top`,
+    );
+    assert.ok(
+      top(twinOf(page)).includes(`](../${name})`),
+      `docs/zh/${name} does not link to ../${name}`,
+    );
+  }
+  assert.match(
+    read("README.md"),
+    /## 中文[\s\S]*\]\(docs\/zh\/README\.md\)/,
+    "the README's 中文 section",
+  );
+});
+
+test("a generated block shows the same run in both languages, as make docs writes it", () => {
+  for (const page of pagesIn("docs/zh")) {
+    const runs = (p: string) =>
+      new Map(
+        [...read(p).matchAll(/<!-- begin: ([^>]+?) -->\n([\s\S]*?)<!-- end: \1 -->/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+    const en = runs(twinOf(page));
+    for (const [command, shown] of runs(page)) {
+      assert.is(shown, en.get(command), `${page}: <!-- begin: ${command} --> differs from English`);
+    }
+  }
+});
+
+test("every numbered lesson ends with exercises, their answers folded in <details>", () => {
+  const numbered = LESSONS.filter((p) => /\/\d\d-[^/]+\.md$/.test(p));
+  assert.ok(numbered.length >= 32, `${numbered.length} lessons`);
+  for (const page of numbered) {
+    const text = read(page);
+    const at = text.search(page.includes("/zh/") ? /^## 练习$/m : /^## Exercises$/m);
+    assert.ok(at > 0, `${page}: no exercises section`);
+    const rest = text.slice(at);
+    assert.match(rest, /\n1\. /, `${page}: numbered exercises`);
+    assert.match(
+      rest,
+      /<details>\n<summary>[^<]+<\/summary>\n[\s\S]+<\/details>\n$/,
+      `${page}: answers in a fold, at the end`,
+    );
+  }
+});
+
+/** The glossary's rows: [first column, second column]. */
+function glossary(page: string): [string, string][] {
+  return read(page)
+    .split("\n")
+    .filter((line) => line.startsWith("| ") && !/^\| -/.test(line))
+    .slice(1)
+    .map((line) => line.split("|").map((cell) => cell.trim()))
+    .map((cells) => [cells[1] ?? "", cells[2] ?? ""]);
+}
+
+test("the glossary goes both ways: every English term and its 中文 are a 中文 term and its English", () => {
+  const en = glossary("docs/glossary.md").map(([term, zh]) => `${term} = ${zh}`);
+  const zh = glossary("docs/zh/glossary.md").map(([term, english]) => `${english} = ${term}`);
+  assert.equal([...zh].sort(), [...en].sort());
+  for (const word of [
+    "粘包",
+    "半连接队列",
+    "全连接队列",
+    "半关闭",
+    "确认号",
+    "四元组",
+    "封装",
+    "端口不可达",
+  ]) {
+    assert.ok(
+      zh.some((row) => row.includes(word)),
+      word,
+    );
+  }
+});
+
+test("the 中文 glossary is sorted: terms in Latin letters first, then by pinyin", () => {
+  const pinyin = new Intl.Collator("zh-u-co-pinyin");
+  const latin = (term: string) => (/^[A-Za-z]/.test(term) ? 0 : 1);
+  const terms = glossary("docs/zh/glossary.md").map(([term]) => term);
+  const sorted = [...terms].sort((a, b) => latin(a) - latin(b) || pinyin.compare(a, b));
+  assert.equal(terms, sorted);
 });
 
 test.run();

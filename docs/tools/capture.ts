@@ -2,6 +2,7 @@
 // Run:  make capture                        (TCP: handshake, data, ACKs, teardown)
 //       make capture-udp                    (UDP: datagrams and nothing else)
 //       make capture-udp ARGS=--no-server   (UDP to a port no program has: the kernel's reply)
+//       make capture-frame                  (three framed messages in one segment: 粘包)
 // It starts tcp/server.ts (or udp/server.ts) on a free port, runs tcpdump -i lo on that
 // port, plays a short scripted exchange with the client, and prints each segment with its
 // role and its relative sequence and acknowledgement numbers. It also writes what tcpdump
@@ -19,21 +20,28 @@ import { annotate, type Segment, table, tornDown } from "../../lab/annotate.ts";
 import { Capture, filterFor } from "../../lab/capture.ts";
 import type { Packet } from "../../lab/pcap.ts";
 
-const USAGE = `usage: make capture | make capture-udp [ARGS="--no-server --pcap FILE"]
+const USAGE = `usage: make capture | make capture-udp | make capture-frame [ARGS="--no-server --pcap FILE"]
   one real conversation on lo under tcpdump, each segment named (needs root)
   --udp        the UDP pair instead of the TCP pair (make capture-udp)
   --no-server  UDP to a port no program has: the kernel's ICMP reply
+  --frame      the framing pair, three messages in one segment (make capture-frame)
   --pcap FILE  where to write the capture (default .cache/captures/)
   -h, --help   print this help and exit
 `;
 const values = toolArgs("capture", USAGE, {
   udp: { type: "boolean", default: false },
   "no-server": { type: "boolean", default: false },
+  frame: { type: "boolean", default: false },
   pcap: { type: "string" },
 });
 const kind = values.udp ? "udp" : "tcp";
 const noServer = values["no-server"] === true;
-const name = `${kind}${noServer ? "-no-server" : ""}`;
+const frame = values.frame === true; // the framing pair: tcp/frame-server.ts and tcp/frame-client.ts
+const name = frame ? "frame" : `${kind}${noServer ? "-no-server" : ""}`;
+const [serverScript, clientScript] = frame
+  ? ["tcp/frame-server.ts", "tcp/frame-client.ts"]
+  : [`${kind}/server.ts`, `${kind}/client.ts`];
+const framing = frame ? ["--frame", "length"] : [];
 const pcapFile = String(values.pcap ?? join(ROOT, ".cache/captures", `${name}.pcap`));
 
 if (!haveTool("tcpdump")) {
@@ -49,7 +57,7 @@ if (process.getuid?.() !== 0) {
 
 let capture: Capture | string | undefined;
 try {
-  const server = noServer ? undefined : await startServer(`${kind}/server.ts`, [], "server");
+  const server = noServer ? undefined : await startServer(serverScript, framing, "server");
   const port = server?.port ?? (await freeUdpPort());
   const packets: Packet[] = [];
   const wire = new Recorder("tcpdump", transcripts); // wakes a wait at each packet
@@ -61,8 +69,11 @@ try {
   const segments = () => annotate(packets, port);
   const until = (done: (s: Segment[]) => boolean, what: string) =>
     wire.until(() => done(segments()), what);
-  const client = spawnScript(`${kind}/client.ts`, ["--port", String(port)], "client");
-  if (noServer) {
+  const client = spawnScript(clientScript, ["--port", String(port), ...framing], "client");
+  if (frame) {
+    client.child.stdin?.end("你好\nhello\nbyebye\n"); // three messages, sent in one write
+    await until(tornDown, "the last ACK of the teardown");
+  } else if (noServer) {
     client.write("你好 udp");
     await until((s) => s.some((x) => x.flags === "ICMP"), "ICMP port unreachable");
   } else if (kind === "udp") {
@@ -87,9 +98,9 @@ try {
     kind === "tcp"
       ? `${found.length} segments`
       : `${datagrams} datagram${datagrams === 1 ? "" : "s"}${noServer ? " and the kernel's answer" : ""}`;
-  const peer = noServer ? `no program on port ${port}` : `${kind}/server.ts (port ${port})`;
+  const peer = noServer ? `no program on port ${port}` : `${serverScript} (port ${port})`;
   process.stdout.write(
-    `${kind.toUpperCase()} on lo: ${kind}/client.ts (port ${clientPort}) and ${peer}, ${count}\n` +
+    `${kind.toUpperCase()} on lo: ${clientScript} (port ${clientPort}) and ${peer}, ${count}\n` +
       table(found, noServer ? `port ${port}` : "server"),
   );
   mkdirSync(dirname(pcapFile), { recursive: true });

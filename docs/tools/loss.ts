@@ -1,0 +1,280 @@
+// tcp-udp-chat: TCP and UDP through a network that loses packets, watched on the wire.
+// Run:  sudo make capture-loss                  (sudo make capture-loss ARGS="--loss 30")
+//
+// It builds a private network of three namespaces (docs/tools/netns.ts): the client's, the
+// network's and the server's, the network losing a share of what goes to the server, and
+// runs the article's pairs across it, tcpdump watching both sides of the loss: what left
+// the client, and what reached the server. First UDP: udp/client.ts sends a datagram each
+// round until one is lost, and then waits for ever, as the article's client would. Then
+// TCP: tcp/client.ts and tcp/server.ts chat until the client's kernel has had to send a
+// lost segment again; every message arrives, in order. The two captures are written as
+// .pcap files too. Everything is removed at the end, even after a failure or Ctrl-C.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import {
+  DEADLINE_MS,
+  type Proc,
+  ROOT,
+  reapAll,
+  scriptCommand,
+  spawnProgram,
+  transcripts,
+} from "../../harness/procs.ts";
+import { Recorder } from "../../harness/recorder.ts";
+import { refuse, toolArgs } from "../../harness/tool-args.ts";
+import { type Packet, PcapReader, SYN } from "../../lab/pcap.ts";
+import { LossyNetwork, type Place, SERVER_IP } from "./netns.ts";
+
+const USAGE = `usage: make capture-loss ARGS="[--loss P] [--rounds N]"   (as root)
+  --loss P     the percentage of packets to the server that the network loses (default 20)
+  --rounds N   TCP messages at least, more until one segment has been lost (default 6)
+  -h, --help   print this help and exit
+`;
+const MAX_ROUNDS = 60; // with 20% loss, 60 rounds without one loss would be a 1 in 600,000 run
+
+const values = toolArgs("capture-loss", USAGE, {
+  loss: { type: "string", default: "20" },
+  rounds: { type: "string", default: "6" },
+});
+const percent = Number(values.loss);
+const rounds = Number(values.rounds);
+if (!(Number.isInteger(percent) && percent >= 1 && percent <= 90)) {
+  refuse("capture-loss", USAGE, "--loss must be a whole number from 1 to 90");
+}
+if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= MAX_ROUNDS)) {
+  refuse("capture-loss", USAGE, `--rounds must be a whole number from 1 to ${MAX_ROUNDS}`);
+}
+if (process.getuid?.() !== 0) {
+  process.stderr.write(
+    "make capture-loss needs root: it builds network namespaces. Try: sudo make capture-loss\n",
+  );
+  process.exit(1);
+}
+
+const FILTER = "tcp port 8001 or udp port 8002";
+
+/** tcpdump on one device of one namespace, its packets read as they come. */
+class Tap {
+  readonly packets: Packet[] = [];
+  readonly proc: Proc;
+  readonly #wire = new Recorder("tcpdump", transcripts);
+
+  constructor(net: LossyNetwork, place: Place, dev: string) {
+    const command = net.inside(place, [
+      "tcpdump",
+      "-i",
+      dev,
+      "--immediate-mode",
+      "-U",
+      "-n",
+      "-w",
+      "-",
+      FILTER,
+    ]);
+    this.proc = spawnProgram(`tcpdump on ${dev}`, command);
+    const reader = new PcapReader();
+    this.proc.child.stdout?.on("data", (chunk: Buffer) => {
+      this.packets.push(...reader.push(chunk));
+      this.#wire.wake();
+    });
+  }
+
+  started(): Promise<string> {
+    return this.proc.waitFor("stderr", "listening on");
+  }
+
+  /** Wait until a packet from the client carries `text`; that packet. */
+  async carrying(text: string): Promise<Packet> {
+    const find = () => this.packets.find((p) => p.src !== SERVER_IP && p.payload.includes(text));
+    await this.#wire.until(() => find() !== undefined, `"${text}" on ${this.proc.name}`);
+    return find() as Packet;
+  }
+
+  has(text: string): boolean {
+    return this.packets.some((p) => p.src !== SERVER_IP && p.payload.includes(text));
+  }
+}
+
+/** A chat script run inside `place`, talking to the server's address. */
+function script(net: LossyNetwork, place: Place, path: string): Proc {
+  return spawnProgram(path, net.inside(place, scriptCommand(path, ["--host", SERVER_IP])));
+}
+
+/** Wait until `done()` holds, asking every 10 ms (the network's counters cannot wake us). */
+async function poll(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!done()) {
+    if (Date.now() > deadline)
+      throw new Error(`no ${what} after ${DEADLINE_MS} ms${transcripts()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const ms = (from: number, to: number) => `${((to - from) * 1000).toFixed(3).padStart(9)} ms`;
+const quoted = (p: Packet) => JSON.stringify(p.payload.toString("utf8")).padEnd(14);
+
+/** UDP: a datagram a round, until the network loses one; the client then waits for ever. */
+async function udp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> {
+  const server = script(net, "server", "udp/server.ts");
+  await server.waitFor("stderr", `listening on ${SERVER_IP}:8002 (udp)`);
+  const client = script(net, "client", "udp/client.ts");
+  const rows: string[] = [];
+  let first = 0;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    await client.waitFor("stdout", "客户端说:", round);
+    const before = net.dropped();
+    const text = `datagram ${round}`;
+    client.write(text);
+    const out = await sent.carrying(text);
+    first ||= out.time;
+    // Arrived, or dropped: the server's tap, or the network's own count of what it dropped.
+    let lost = false;
+    await poll(() => {
+      lost = !arrived.has(text) && net.dropped() > before;
+      return lost || arrived.has(text);
+    }, `datagram ${round} to arrive or be dropped`);
+    if (lost) {
+      rows.push(`${ms(first, out.time)}  ${quoted(out)}  lost on the way: nobody sends it again`);
+      const summary =
+        `UDP: ${round} datagrams sent, ${round - 1} arrived. udp/client.ts now waits in recvfrom for an\n` +
+        `answer to datagram ${round} that will never come, as the article's client would: nothing\n` +
+        "told it the datagram was lost, and nothing will send it again.";
+      return `${rows.join("\n")}\n${summary}\n`;
+    }
+    await server.waitFor("stdout", "服务端说;", round);
+    server.write(`ok ${round}`);
+    const note = round === 1 ? " (the loss starts after this first exchange)" : "";
+    rows.push(
+      `${ms(first, out.time)}  ${quoted(out)}  arrived; the server answered "ok ${round}"${note}`,
+    );
+    if (round === 1) {
+      await client.waitFor("stdout", `ok 1 ('${SERVER_IP}', 8002)`);
+      net.lose(true); // each side knows its neighbour's link address now (ARP): only data is lost
+    }
+  }
+  return `${rows.join("\n")}\nUDP: ${MAX_ROUNDS} datagrams sent; none was lost this time.\n`;
+}
+
+/** TCP: the mirrors chat until a segment has been lost and sent again; then byebye. */
+async function tcp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> {
+  const server = script(net, "server", "tcp/server.ts");
+  await server.waitFor("stderr", `listening on ${SERVER_IP}:8001 (tcp)`);
+  const client = script(net, "client", "tcp/client.ts");
+  await client.waitFor("stdout", "宝宝说:");
+  net.lose(true); // the connection is open: from now on its segments may be lost
+  let round = 0;
+  while (round < MAX_ROUNDS && (round < rounds || lostSegments(sent, arrived).length === 0)) {
+    round += 1;
+    client.write(`message ${round}`);
+    await server.waitFor("stdout", "高望>>>", round);
+    server.write(`ok ${round}`);
+    await client.waitFor("stdout", "宝宝说:", round + 1);
+  }
+  client.write("byebye");
+  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  await sent.carrying("byebye");
+  await arrived.carrying("byebye");
+  const expected = Array.from(
+    { length: round },
+    (_, i) => `来自宝宝的消息: message ${i + 1}\n高望>>>`,
+  );
+  const inOrder = server.stdout === `${expected.join("")}来自宝宝的消息: byebye\n`;
+  const { rows, lost } = segmentRows(sent, arrived);
+  const arrivedAll = inOrder ? "all arrived at the server, in order" : "NOT all arrived in order";
+  const summary =
+    `TCP: ${round} messages and byebye sent; ${arrivedAll}. ${lost} segment${lost === 1 ? " was" : "s were"}\n` +
+    "lost on the way; each time the client's kernel sent the bytes again by itself, unasked,\n" +
+    "and the scripts never knew.";
+  return `${rows.join("\n")}\n${summary}\n`;
+}
+
+/** The client's data segments seen leaving it that never reached the server. */
+function lostSegments(sent: Tap, arrived: Tap): Packet[] {
+  return match(sent, arrived)
+    .filter(([, seen]) => !seen)
+    .map(([p]) => p);
+}
+
+/**
+ * Each data segment the client sent, paired with its arrival at the server, if it came: a
+ * copy with the same bytes seen at the server after this one left and before the next copy.
+ */
+function match(sent: Tap, arrived: Tap): [Packet, Packet | undefined][] {
+  const data = (tap: Tap) =>
+    tap.packets.filter((p) => p.proto === "tcp" && p.dport === 8001 && p.payload.length > 0);
+  const landed = data(arrived);
+  const left = data(sent);
+  return left.map((p, n) => {
+    const next = left.slice(n + 1).find((q) => q.seq === p.seq)?.time ?? Number.POSITIVE_INFINITY;
+    const copy = (q: Packet) =>
+      q.seq === p.seq && q.payload.equals(p.payload) && q.time >= p.time && q.time < next;
+    return [p, landed.find(copy)];
+  });
+}
+
+function segmentRows(sent: Tap, arrived: Tap): { rows: string[]; lost: number } {
+  const syn = sent.packets.find((p) => p.proto === "tcp" && p.dport === 8001 && p.flags & SYN);
+  const isn = syn?.seq ?? 0;
+  const pairs = match(sent, arrived);
+  const first = pairs[0]?.[0].time ?? 0;
+  const rows = [
+    `${"time".padStart(12)}  ${"seq".padStart(4)}  len  ${"what the client sent".padEnd(20)}  what became of it`,
+  ];
+  let lost = 0;
+  const firstSent = new Map<number, number>();
+  for (const [p, seen] of pairs) {
+    const seq = (p.seq - isn) >>> 0;
+    let fate = seen ? "arrived" : "lost on the way";
+    if (!seen) lost += 1;
+    const before = firstSent.get(seq);
+    if (before === undefined) firstSent.set(seq, p.time);
+    else {
+      const later = ((p.time - before) * 1000).toFixed(1);
+      fate = `sent again by the client's kernel, ${later} ms after the first: ${fate}`;
+    }
+    const cells = `${String(seq).padStart(4)}  ${String(p.payload.length).padStart(3)}  ${quoted(p).padEnd(20)}`;
+    rows.push(`${ms(first, p.time)}  ${cells}  ${fate}`);
+  }
+  return { rows, lost };
+}
+
+let net: LossyNetwork | undefined;
+let status = 0;
+try {
+  net = LossyNetwork.create(percent);
+  process.stderr.write(`network namespaces: ${net.base}-client, -network, -server\n`);
+  const sent = new Tap(net, "network", "r0"); // everything the client sends, before the loss
+  const arrived = new Tap(net, "server", "s0"); // what reaches the server
+  await Promise.all([sent.started(), arrived.started()]);
+  const udpPart = await udp(net, sent, arrived);
+  net.lose(false);
+  const tcpPart = await tcp(net, sent, arrived);
+  for (const tap of [sent, arrived]) await tap.proc.stop("SIGTERM");
+  const how = net.command();
+  process.stdout.write(
+    "The network: three private namespaces, client ─ network ─ server, the network losing\n" +
+      `${percent}% of what goes to the server (${how}).\n` +
+      "tcpdump watches both sides of the loss: what left the client, what reached the server.\n\n" +
+      `UDP: udp/client.ts → udp/server.ts\n${udpPart}\n` +
+      `TCP: tcp/client.ts → tcp/server.ts (data segments only; relative seq)\n${tcpPart}`,
+  );
+  const dir = join(ROOT, ".cache/captures");
+  mkdirSync(dir, { recursive: true });
+  for (const [tap, name] of [
+    [sent, "loss-sent.pcap"],
+    [arrived, "loss-arrived.pcap"],
+  ] as const) {
+    writeFileSync(join(dir, name), tap.proc.out.bytes);
+  }
+  const shown = relative(process.cwd(), dir);
+  process.stderr.write(
+    `the captures are in ${shown}/loss-sent.pcap (what left the client) and loss-arrived.pcap\n`,
+  );
+} catch (err) {
+  process.stderr.write(`make capture-loss: ${(err as Error).message}\n`);
+  status = 1;
+} finally {
+  await reapAll();
+  net?.teardown();
+}
+process.exit(status);

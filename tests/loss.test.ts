@@ -1,0 +1,93 @@
+// Loss, made visible (docs/14-loss.md): make capture-loss builds a private network of three
+// namespaces that loses packets, runs the UDP and TCP pairs across it, and always removes it.
+// It needs root (and tc with netem, or nft): elsewhere these tests are skipped, saying why.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { LossyNetwork, ourNamespaces } from "../docs/tools/netns.ts";
+import { reapAll, spawnProgram, spawnScript } from "../harness/procs.ts";
+import { installHint, missingTools } from "../harness/tools.ts";
+import { asNobody, nobodyProblem } from "../harness/users.ts";
+
+test.after.each(reapAll);
+
+/** The namespaces' common name, from the tool's first line on stderr. */
+const BASE = /network namespaces: (\S+)-client, -network, -server\n/;
+
+const isRoot = process.getuid?.() === 0;
+const missing = missingTools(["ip", "tcpdump"]);
+const problem = isRoot && missing.length === 0 ? LossyNetwork.problem() : undefined;
+
+if (!isRoot) {
+  console.log("make capture-loss tests skipped: they need root (network namespaces)");
+} else if (missing.length > 0) {
+  console.log(`make capture-loss tests skipped: ${installHint(missing)}`);
+  if (process.env.CI === "true") {
+    test("CI has ip and tcpdump for the loss lesson", () =>
+      assert.unreachable(installHint(missing)));
+  }
+} else if (problem) {
+  console.log(`make capture-loss tests skipped: ${problem}`);
+} else {
+  test("make capture-loss: TCP sends each lost segment again and every message arrives; UDP loses one, and the client waits for ever", async () => {
+    const run = spawnProgram("make capture-loss", ["make", "-s", "capture-loss"]);
+    assert.equal(await run.waitExit(30_000), { code: 0, signal: null }, run.transcript());
+    const [udp = "", tcp = ""] = run.stdout.split("\nTCP: tcp/client.ts");
+    // UDP: every datagram arrives until one is lost, the last one sent; it is never sent again
+    const datagrams = udp.split("\n").filter((l) => /^ +[\d.]+ ms {2}"datagram \d+"/.test(l));
+    assert.ok(datagrams.length >= 2, udp);
+    assert.match(datagrams.at(-1) as string, /lost on the way: nobody sends it again$/);
+    for (const row of datagrams.slice(0, -1)) assert.match(row, /arrived; the server answered/);
+    assert.match(udp, /now waits in recvfrom for an\nanswer to datagram \d+ that will never come/);
+    // TCP: each lost segment is followed by a copy of the same bytes, and in the end all arrive
+    const segments = tcp.split("\n").flatMap((l) => {
+      const m = /^ +[\d.]+ ms +(\d+) +(\d+) +("[^"]+") +(.*)$/.exec(l);
+      return m ? [{ seq: m[1], text: m[3], fate: m[4] as string }] : [];
+    });
+    const lost = segments.filter((s) => s.fate.endsWith("lost on the way"));
+    assert.ok(lost.length >= 1, `no segment was lost:\n${tcp}`);
+    for (const l of lost) {
+      const after = segments.slice(segments.indexOf(l) + 1);
+      const again = after.find((s) => s.seq === l.seq && s.fate.endsWith("arrived"));
+      assert.ok(again?.fate.startsWith("sent again by the client's kernel"), `${l.text}:\n${tcp}`);
+      assert.is(again?.text, l.text);
+    }
+    assert.match(tcp, /messages and byebye sent; all arrived at the server, in order\./);
+    const base = BASE.exec(run.stderr)?.[1] as string;
+    assert.equal(
+      ourNamespaces().filter((n) => n.startsWith(base)),
+      [],
+      "namespaces left behind",
+    );
+  });
+
+  test("make capture-loss removes its namespaces even when it is interrupted", async () => {
+    const run = spawnProgram("make capture-loss", ["make", "-s", "capture-loss"]);
+    const base = BASE.exec(await run.waitFor("stderr", BASE))?.[1] as string;
+    assert.ok(
+      ourNamespaces().some((n) => n.startsWith(base)),
+      "the namespaces exist while it runs",
+    );
+    run.killGroup("SIGINT"); // Ctrl-C in the terminal reaches make and the tool alike
+    await run.waitExit();
+    assert.equal(
+      ourNamespaces().filter((n) => n.startsWith(base)),
+      [],
+      "namespaces left behind",
+    );
+  });
+
+  const noNobody = nobodyProblem();
+  if (noNobody) console.log(`the not-root loss test skipped: ${noNobody}`);
+  else {
+    test("make capture-loss says clearly when it is not root", async () => {
+      const notRoot = spawnScript("docs/tools/loss.ts", [], "capture-loss", asNobody());
+      assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
+      assert.is(
+        notRoot.stderr,
+        "make capture-loss needs root: it builds network namespaces. Try: sudo make capture-loss\n",
+      );
+    });
+  }
+}
+
+test.run();
