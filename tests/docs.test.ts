@@ -377,6 +377,26 @@ test("every numbered lesson ends with exercises, their answers folded in <detail
   }
 });
 
+test("no bold is left unrendered: a closing ** after punctuation (such as ：) is followed by a space or punctuation", () => {
+  // CommonMark (GitHub's Markdown) closes ** only where it is "right-flanking": after
+  // punctuation, that needs a space or punctuation next. **原程序：**客户端 stays as typed.
+  const wrong: string[] = [];
+  for (const page of PAGES) {
+    const prose = read(page)
+      .replace(/```[\s\S]*?```/g, "")
+      .replace(/`[^`\n]*`/g, "``");
+    for (const line of prose.split("\n")) {
+      const marks = [...line.matchAll(/\*\*/g)].map((m) => m.index ?? 0);
+      for (const at of marks.filter((_, i) => i % 2 === 1)) {
+        const [before, after] = [line[at - 1] ?? " ", line[at + 2] ?? " "];
+        const punct = (c: string) => /[\p{P}\p{S}]/u.test(c);
+        if (punct(before) && !/\s/.test(after) && !punct(after)) wrong.push(`${page}: ${line}`);
+      }
+    }
+  }
+  assert.equal(wrong, []);
+});
+
 /** The glossary's rows: [first column, second column]. */
 function glossary(page: string): [string, string][] {
   return read(page)
