@@ -169,7 +169,8 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
 Saturation throughput. N members join; at a signal each writes its L lines at once, one
 write per line, as a chat client sends each line its user types. The time until every
 member has every other member's lines gives deliveries a second (N × (N − 1) × L of them).
-Every member checks each sender's lines arrive in order, none lost or doubled. The members
+Every member checks each sender's lines arrive in order, none lost or doubled; a line
+still missing 30 s after the signal counts as lost, and the run ends there. The members
 live in two load-generator processes of their own (bench/room-worker.ts); the CPU each
 used is measured beside the server's (share of one core over the run): a generator far
 from 100% is not what limits the run. ${capRuns} runs per size, the room and ncat

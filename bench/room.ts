@@ -241,8 +241,10 @@ class Listener {
       const parts = (this.#rest + text).split("\n");
       this.#rest = parts.pop() ?? "";
       for (const line of parts) {
-        // ncat may send it bare: it prefixes a read, not a line
-        if (/^(<[^>]*> )?said /.test(line)) this.delays.push(now - Number(line.split(" ").at(-1)));
+        // ncat prefixes a read, not a line, so a said line may come bare or glued to the
+        // end of another member's line (`<user4> flood fl<user5> said 1 123`)
+        const sent = /said \d+ ([\d.]+)$/.exec(line)?.[1];
+        if (sent !== undefined) this.delays.push(now - Number(sent));
       }
       onData();
     });

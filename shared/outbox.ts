@@ -2,9 +2,10 @@
  * Write batching for a server that sends many small lines to many sockets: the lines for
  * one socket are kept until the end of the event loop's turn, then sent in one write.
  *
- * Why: each `socket.write` is a system call and a trip through Node's stream machinery,
- * whatever its size. A chat room that writes each line to each member as it comes makes
- * one call per line per member (about 110,000 a second is all one Node process manages);
+ * Why: each `socket.write` costs about the same whatever its size: a trip through Node's
+ * stream machinery and one `write(2)`. A chat room that writes each line to each member as
+ * it comes makes one call per line per member (the room did so until it topped out at
+ * 140,000-190,000 deliveries a second, a fifth of `ncat --chat`);
  * joined per turn, the same lines cost one call per member per turn, however many lines
  * arrived in that turn, and the room goes as fast as its members can read. A lone line
  * still leaves at once: the turn ends as soon as the reads in hand are done.
