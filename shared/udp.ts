@@ -129,26 +129,19 @@ export async function recvfrom(
   }
   while (inbox.datagrams.length === 0) {
     await new Promise<void>((resolve) => {
-      inbox.wake = resolve;
+      // after the turn's reads: every datagram Node read in this turn is in the inbox then
+      inbox.wake = () => {
+        inbox.wake = undefined;
+        setImmediate(resolve);
+      };
     });
   }
   clearTimeout(timer);
   const [msg, rinfo] = inbox.datagrams.shift() as [Buffer, RemoteInfo];
   inbox.held -= cost(msg.length);
-  if (inbox.dropped > 0) {
-    // the kernel may have dropped some too, before Node could read them: its table says how many
-    const port = sock.address().port;
-    const table = socketTable("udp");
-    const kernel = table?.find((s) => s.localPort === port)?.drops ?? 0;
-    const dropped = inbox.dropped + kernel - inbox.kernelDrops;
-    inbox.kernelDrops = kernel;
-    const unseen = table ? "" : "; the kernel may have dropped more, which this runtime cannot see";
-    note(
-      `(${dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
-        `KiB waited unread, more than the kernel's receive buffer holds${unseen})`,
-    );
-    inbox.dropped = 0;
-  }
+  // Datagrams waiting behind this one: a flood, and the kernel may have dropped some before
+  // Node could read them (its table says how many), even when this inbox dropped none yet.
+  if (inbox.dropped > 0 || inbox.datagrams.length > 0) reportDrops(sock, inbox);
   const from = new Address(rinfo.address, rinfo.port);
   if (msg.length > bufsize) {
     note(
@@ -158,6 +151,22 @@ export async function recvfrom(
   }
   if (tracing()) trace(`recvfrom ${Math.min(msg.length, bufsize)} bytes from ${from.hostPort}`);
   return [UTF8.decode(msg.subarray(0, bufsize)), from];
+}
+
+/** Say how many datagrams were dropped since the last note, here and in the kernel, if any. */
+function reportDrops(sock: Socket, inbox: Inbox): void {
+  const port = sock.address().port;
+  const table = socketTable("udp");
+  const kernel = table?.find((s) => s.localPort === port)?.drops ?? inbox.kernelDrops;
+  const dropped = inbox.dropped + kernel - inbox.kernelDrops;
+  inbox.kernelDrops = kernel;
+  inbox.dropped = 0;
+  if (dropped === 0) return;
+  const unseen = table ? "" : "; the kernel may have dropped more, which this runtime cannot see";
+  note(
+    `(${dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
+      `KiB waited unread, more than the kernel's receive buffer holds${unseen})`,
+  );
 }
 
 /** Where each connected socket is connected to, as `host:port`. */

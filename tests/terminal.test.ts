@@ -93,7 +93,16 @@ if (haveTool("script")) {
     await screen.waitFor("listening on");
     screen.type("\x03");
     const errorLine = /make: \*\*\* \[Makefile:\d+: tcp-server\] Error 130/;
-    await screen.waitFor((s) => errorLine.test(s.text()), "make's Error 130");
+    // GNU make's own race: the key reaches make and the script together; when make gets the
+    // CPU only after the script has exited, its wait() takes the exit status and its SIGINT
+    // handler then waits for the same child again (ECHILD). Seen only on a starved CPU
+    // (make pinned to a busy core: 26 of 40); the script did exit, with no stack trace.
+    const makesRace = /make: \*\*\* wait: No child processes\. {2}Stop\./;
+    await screen.waitFor(
+      (s) => errorLine.test(s.text()) || makesRace.test(s.text()),
+      "make's Error 130",
+    );
+    assert.not.match(screen.text(), /\n\s+at /);
   });
 }
 

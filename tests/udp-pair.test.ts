@@ -88,14 +88,17 @@ test("udp/server.ts answers the sender of the datagram it printed; others wait i
   assert.is(bob.got.text, "to bob\u0000");
 });
 
-test("udp/server.ts holds a flood as the kernel's receive buffer would, and says how many datagrams it dropped", async () => {
+/** 3000 datagrams while the server's person is typing; `stopped`: the process not running meanwhile. */
+async function floodTheServer(stopped: boolean): Promise<void> {
   const { proc: server, port } = await startServer("udp/server.ts", [], "server");
   const flood = await rawUdp("flood");
   await flood.send("first", port);
   await server.waitFor("stdout", "服务端说;"); // its person is typing: nothing is read meanwhile
   const sent = 3000;
+  if (stopped) server.child.kill("SIGSTOP"); // so only the kernel holds the flood, and drops
   for (let i = 0; i < sent; i++) await flood.send(`f${i}`.padEnd(6, "."), port);
   server.write("ok");
+  if (stopped) server.child.kill("SIGCONT");
   const note = /\((\d+) datagrams were dropped: they came while 208 KiB waited unread[^\n]*\)\n/;
   const told = note.exec(await server.waitFor("stderr", note));
   const dropped = Number(told?.[1]);
@@ -111,7 +114,13 @@ test("udp/server.ts holds a flood as the kernel's receive buffer would, and says
     assert.ok(kept >= 256 && kept <= 2 * 256, String(kept));
   }
   await server.waitFor("stdout", /服务端说;f0\.\.\.\. \('127\.0\.0\.1', \d+\)\n服务端说;$/);
-});
+}
+
+test("udp/server.ts holds a flood as the kernel's receive buffer would, and says how many datagrams it dropped", () =>
+  floodTheServer(false));
+
+test("udp/server.ts counts the kernel's own drops too, when the flood came while it could not read", () =>
+  floodTheServer(true));
 
 test("udp/server.ts --drop 0.5 loses every second datagram on purpose, and says so", async () => {
   const { proc: server, port } = await startServer("udp/server.ts", ["--drop", "0.5"], "server");

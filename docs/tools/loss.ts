@@ -169,6 +169,10 @@ async function tcp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> 
     await server.waitFor("stdout", "高望>>>", round);
     server.write(`ok ${round}`);
     await client.waitFor("stdout", "宝宝说:", round + 1);
+    // the server has read it, so it is on the wire: wait for both taps to have printed it
+    // too, or a segment tcpdump has not reported yet would look lost
+    await sent.carrying(`message ${round}`);
+    await arrived.carrying(`message ${round}`);
   }
   client.write("byebye");
   await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
