@@ -23,8 +23,8 @@ test("a flooder is slowed and told so; the others' lines arrive within 100 ms p9
   const flooder = await joinAs(port, "flooder");
   const line = `${"f".repeat(4000)}\n`;
   let flooded = 0;
-  const floodUntil = Date.now() + 2000; // bounded: 2 s, and never more than 40 MB
   const flood = async () => {
+    const floodUntil = Date.now() + 2000; // bounded: 2 s from its start, and never more than 40 MB
     while (Date.now() < floodUntil && flooded < 10_000) {
       flooded += 1;
       if (!flooder.sock.write(line))
