@@ -114,8 +114,8 @@ export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
 /**
  * The next datagram, cut to `bufsize` bytes and decoded, with its sender: Python's
  * `msg, addr`. With `hint`, when no reply comes, a note says what that means, as far as
- * it is known (silence.ts): at once when this machine's kernel knows nobody listens on
- * that port, after `after` seconds when only time is known, and never when the server is
+ * it is known (silence.ts): within 50 ms when this machine's kernel knows nobody listens
+ * on that port, after `after` seconds when only time is known, and never when the server is
  * there and a person may be typing.
  */
 export async function recvfrom(
