@@ -15,6 +15,7 @@
  * @module
  */
 import type { Socket } from "node:net";
+import { flush } from "./print.ts";
 import { kernelState } from "./socket-table.ts";
 import { callSite, note, trace, tracing } from "./stderr.ts";
 import { peerName as peer } from "./tcp-recv.ts";
@@ -48,6 +49,7 @@ export function send(conn: Socket, text: string): void {
  */
 export function close(conn: Socket): void {
   if (conn.destroyed) return;
+  flush(); // what was printed before the close is on stdout before the FIN, as in Python
   const ends = { localPort: conn.localPort, remotePort: conn.remotePort };
   const who = peer(conn);
   const at = callSite();
