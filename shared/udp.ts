@@ -135,9 +135,12 @@ export async function recvfrom(
         timer = setTimeout(() => note(silence.text), hint.after * 1000 - AT_ONCE_MS);
     }, AT_ONCE_MS);
   }
+  // Each datagram is taken after the reads of the event loop's turn, so that those waiting
+  // behind it are in the inbox and a flood is seen (a typed answer and the flood's datagrams
+  // may be read in one turn, the answer first).
+  await new Promise<void>((resolve) => setImmediate(resolve));
   while (inbox.datagrams.length === 0) {
     await new Promise<void>((resolve) => {
-      // after the turn's reads: every datagram Node read in this turn is in the inbox then
       inbox.wake = () => {
         inbox.wake = undefined;
         setImmediate(resolve);

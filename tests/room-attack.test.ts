@@ -97,7 +97,10 @@ test("a member who never reads is cut off before it holds 1 MiB, whatever the si
   console.log(
     `non-readers: ${sent} one-character lines; server RSS ${(rssBefore / 1024).toFixed(1)} MiB before, ${(peak / 1024).toFixed(1)} MiB at peak: ${perSleeper.toFixed(2)} MiB per member who never reads`,
   );
-  assert.ok(perSleeper < 4, `${perSleeper} MiB per non-reader`);
+  // Before the fix a non-reader cost 20 MiB. V8 may grow its young generation once during
+  // the run, whatever the members (42 MiB in one run on Node 24, 4.2 per sleeper; 0.2-0.5
+  // in most): so the bound is 8 MiB, far from 1 and far from 20.
+  assert.ok(perSleeper < 8, `${perSleeper} MiB per non-reader`);
 });
 
 test("a connection flood past --max-clients is told and closed at once: the server's sockets stay near the limit", async () => {
