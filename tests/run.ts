@@ -38,7 +38,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 // Most of a file's time is spent waiting for the processes it starts: two more files than
-// cores keeps the cores busy (on 2 cores: 3 at a time 34 s, 4 at a time 31 s, 5: 28 s).
+// cores keeps the cores busy (on 2 cores: 3 at a time 28 s, 4 at a time 23-25 s).
 const jobs = Number(values.jobs ?? Math.max(3, cpus().length + 2));
 
 const files = readdirSync(`${ROOT}tests`)
