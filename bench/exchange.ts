@@ -21,7 +21,7 @@ import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
-import { scriptCommand } from "../harness/procs.ts";
+import { cpuMs, scriptCommand } from "../harness/procs.ts";
 
 /** How to start one side of a pair; the port is filled in by the driver. */
 export interface Pair {
@@ -116,17 +116,8 @@ class PromptCounter {
   }
 }
 
-/** CPU seconds a process has used so far (Linux: /proc/PID/stat, clock ticks of 10 ms). */
-function cpuSeconds(pid: number | undefined): number {
-  const [user, system] = cpuSplit(pid);
-  return user + system;
-}
-
-/** User and system CPU seconds of a process so far. */
-export function cpuSplit(pid: number | undefined): [number, number] {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return [Number(fields[11]) / 100, Number(fields[12]) / 100];
-}
+/** CPU seconds a process has used so far, all its threads. */
+const cpuSeconds = (pid: number | undefined) => cpuMs(pid) / 1000;
 
 export interface ExchangeResult {
   name: string;

@@ -19,13 +19,13 @@
  * @module
  */
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { freePort } from "../harness/ports.ts";
 import {
   atReap,
+  cpuMs,
   type Proc,
   ROOT,
   reapAll,
@@ -62,11 +62,6 @@ export const NCAT: ChatServer = {
     return { proc, port };
   },
 };
-
-/** CPU time a process has used so far, in ms (Linux: /proc/PID/schedstat, in ns). */
-export function cpuMs(proc: Proc): number {
-  return Number(readFileSync(`/proc/${proc.child.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
-}
 
 interface WorkerReport {
   done: number;
@@ -145,9 +140,9 @@ export async function capacity(
       "--deadline",
       String(deadline),
     ]);
-    const cpuBefore = cpuMs(proc);
+    const cpuBefore = cpuMs(proc.child.pid);
     const reports = await run(procs, deadline);
-    const cpuAfter = cpuMs(proc);
+    const cpuAfter = cpuMs(proc.child.pid);
     const seconds =
       (Math.max(...reports.map((r) => r.done)) - Math.min(...reports.map((r) => r.goAt))) / 1000;
     const received = reports.reduce((n, r) => n + r.received, 0);

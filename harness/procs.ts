@@ -27,7 +27,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEADLINE_MS, Recorder } from "./recorder.ts";
@@ -306,6 +306,23 @@ export async function reapAll(): Promise<void> {
   }
   recent.length = 0;
   if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * CPU time process `pid` has used so far, in ms, all its threads counted (Linux: the ns in
+ * each /proc/PID/task/TID/schedstat). The process's own schedstat counts only its main
+ * thread, and V8 collects garbage and compiles on threads of its own.
+ */
+export function cpuMs(pid: number | undefined): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e6;
 }
 
 /** `process.kill`, for a process or group that may be gone already. */
