@@ -30,6 +30,13 @@ export function filterFor(kind: "tcp" | "udp", port: number): string {
   return `${kind} port ${port} or (icmp and icmp[30:2] = ${port})`;
 }
 
+/** Where {@linkcode Capture.start} listens, if not on lo in this network namespace. */
+export interface CaptureOn {
+  device?: string;
+  prefix?: string[];
+  immediate?: boolean;
+}
+
 export class Capture {
   readonly #child: ChildProcess;
   readonly #chunks: Buffer[] = [];
@@ -45,12 +52,20 @@ export class Capture {
     });
   }
 
-  /** Start tcpdump with `filter`; once it listens, the capture; or why it cannot capture here. */
-  static async start(filter: string, onPacket: (p: Packet) => void): Promise<Capture | string> {
+  /**
+   * Start tcpdump with `filter`; once it listens, the capture; or why it cannot capture here.
+   * `on`: another device than lo, and a command that runs tcpdump (in a network namespace,
+   * `["ip", "netns", "exec", NAME]`); `immediate`: each packet handed over as it comes.
+   */
+  static async start(
+    filter: string,
+    onPacket: (p: Packet) => void,
+    { device = "lo", prefix = [], immediate = false }: CaptureOn = {},
+  ): Promise<Capture | string> {
     if (!haveTool("tcpdump")) return installHint(["tcpdump"]);
-    const child = spawn("tcpdump", ["-i", "lo", "-U", "-n", "-w", "-", filter], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const flags = ["-i", device, ...(immediate ? ["--immediate-mode"] : []), "-U", "-n", "-w", "-"];
+    const [command = "tcpdump", ...args] = [...prefix, "tcpdump", ...flags, filter];
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     child.on("error", () => {}); // shows as the exit below
     const capture = new Capture(child, onPacket);
     let stderr = "";

@@ -22,7 +22,8 @@ import {
 } from "../../harness/procs.ts";
 import { Recorder } from "../../harness/recorder.ts";
 import { refuse, toolArgs } from "../../harness/tool-args.ts";
-import { type Packet, PcapReader, SYN } from "../../lab/pcap.ts";
+import { Capture } from "../../lab/capture.ts";
+import { type Packet, SYN } from "../../lab/pcap.ts";
 import { LossyNetwork, type Place, SERVER_IP } from "./netns.ts";
 
 const USAGE = `usage: make capture-loss ARGS="[--loss P] [--rounds N]"   (as root)
@@ -53,40 +54,44 @@ if (process.getuid?.() !== 0) {
 
 const FILTER = "tcp port 8001 or udp port 8002";
 
-/** tcpdump on one device of one namespace, its packets read as they come. */
+/** tcpdump on one device of one namespace (lab/capture.ts), its packets kept as they come. */
 class Tap {
   readonly packets: Packet[] = [];
-  readonly proc: Proc;
+  readonly name: string;
   readonly #wire = new Recorder("tcpdump", transcripts);
+  #capture: Capture | undefined;
 
-  constructor(net: LossyNetwork, place: Place, dev: string) {
-    const command = net.inside(place, [
-      "tcpdump",
-      "-i",
-      dev,
-      "--immediate-mode",
-      "-U",
-      "-n",
-      "-w",
-      "-",
-      FILTER,
-    ]);
-    this.proc = spawnProgram(`tcpdump on ${dev}`, command);
-    const reader = new PcapReader();
-    this.proc.child.stdout?.on("data", (chunk: Buffer) => {
-      this.packets.push(...reader.push(chunk));
-      this.#wire.wake();
-    });
+  constructor(dev: string) {
+    this.name = `tcpdump on ${dev}`;
   }
 
-  started(): Promise<string> {
-    return this.proc.waitFor("stderr", "listening on");
+  /** tcpdump on `dev` inside `place`, listening. */
+  static async open(net: LossyNetwork, place: Place, dev: string): Promise<Tap> {
+    const tap = new Tap(dev);
+    const on = { device: dev, prefix: net.inside(place, []), immediate: true };
+    const capture = await Capture.start(
+      FILTER,
+      (p) => {
+        tap.packets.push(p);
+        tap.#wire.wake();
+      },
+      on,
+    );
+    if (typeof capture === "string") throw new Error(`${tap.name}: ${capture}`);
+    tap.#capture = capture;
+    return tap;
+  }
+
+  /** Stop tcpdump once it has written its last packet; what it captured, as a .pcap file. */
+  async stop(): Promise<Buffer> {
+    await this.#capture?.stop();
+    return this.#capture?.bytes() ?? Buffer.alloc(0);
   }
 
   /** Wait until a packet from the client carries `text`; that packet. */
   async carrying(text: string): Promise<Packet> {
     const find = () => this.packets.find((p) => p.src !== SERVER_IP && p.payload.includes(text));
-    await this.#wire.until(() => find() !== undefined, `"${text}" on ${this.proc.name}`);
+    await this.#wire.until(() => find() !== undefined, `"${text}" on ${this.name}`);
     return find() as Packet;
   }
 
@@ -243,17 +248,19 @@ function segmentRows(sent: Tap, arrived: Tap): { rows: string[]; lost: number } 
 }
 
 let net: LossyNetwork | undefined;
+const taps: Tap[] = [];
 let status = 0;
 try {
   net = LossyNetwork.create(percent);
   process.stderr.write(`network namespaces: ${net.base}-client, -network, -server\n`);
-  const sent = new Tap(net, "network", "r0"); // everything the client sends, before the loss
-  const arrived = new Tap(net, "server", "s0"); // what reaches the server
-  await Promise.all([sent.started(), arrived.started()]);
+  const sent = await Tap.open(net, "network", "r0"); // everything the client sends, before the loss
+  taps.push(sent);
+  const arrived = await Tap.open(net, "server", "s0"); // what reaches the server
+  taps.push(arrived);
   const udpPart = await udp(net, sent, arrived);
   net.lose(false);
   const tcpPart = await tcp(net, sent, arrived);
-  for (const tap of [sent, arrived]) await tap.proc.stop("SIGTERM");
+  const [sentPcap, arrivedPcap] = [await sent.stop(), await arrived.stop()];
   const how = net.command();
   process.stdout.write(
     "The network: three private namespaces, client ─ network ─ server, the network losing\n" +
@@ -264,12 +271,8 @@ try {
   );
   const dir = join(ROOT, ".cache/captures");
   mkdirSync(dir, { recursive: true });
-  for (const [tap, name] of [
-    [sent, "loss-sent.pcap"],
-    [arrived, "loss-arrived.pcap"],
-  ] as const) {
-    writeFileSync(join(dir, name), tap.proc.out.bytes);
-  }
+  writeFileSync(join(dir, "loss-sent.pcap"), sentPcap);
+  writeFileSync(join(dir, "loss-arrived.pcap"), arrivedPcap);
   const shown = relative(process.cwd(), dir);
   process.stderr.write(
     `the captures are in ${shown}/loss-sent.pcap (what left the client) and loss-arrived.pcap\n`,
@@ -278,6 +281,7 @@ try {
   process.stderr.write(`make capture-loss: ${(err as Error).message}\n`);
   status = 1;
 } finally {
+  await Promise.all(taps.map((tap) => tap.stop()));
   await reapAll();
   net?.teardown();
 }
