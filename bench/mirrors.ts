@@ -22,7 +22,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
-import { availableRuntimes, nodeRuntime } from "../harness/runtimes.ts";
+import { availableRuntimes, MAKE_CHAT_ENV, nodeRuntime } from "../harness/runtimes.ts";
 import { exchange, mirrorPair, type Pair, pythonPair } from "./exchange.ts";
 import { tcpFloor, udpFloor } from "./floor.ts";
 import { type Summary, show, summary } from "./stats.ts";
@@ -43,12 +43,17 @@ export function realPython(): string | undefined {
 }
 
 /** Milliseconds from spawn until the kernel shows `port` bound; the process is then ended. */
-async function timeToBound(command: string[], port: number, kind: "tcp" | "udp"): Promise<number> {
+async function timeToBound(
+  command: string[],
+  port: number,
+  kind: "tcp" | "udp",
+  env: NodeJS.ProcessEnv = {},
+): Promise<number> {
   const t0 = performance.now();
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: ROOT,
     stdio: ["pipe", "ignore", "ignore"],
-    env: { ...process.env, NODE_V8_COVERAGE: undefined, MAKEFLAGS: "", MAKELEVEL: "" },
+    env: { ...process.env, NODE_V8_COVERAGE: undefined, MAKEFLAGS: "", MAKELEVEL: "", ...env },
     detached: true,
   });
   const deadline = t0 + 30_000;
@@ -68,6 +73,7 @@ async function timeToBound(command: string[], port: number, kind: "tcp" | "udp")
 interface Variant {
   name: string;
   command: (port: number) => string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The start-up variants: the user's command first, then the other runtimes. */
@@ -91,6 +97,7 @@ function startVariants(python: string | undefined, dir: string | undefined, scra
     variants.push({
       name: rt.name,
       command: (port) => [...rt.command("tcp/server.ts"), "--port", String(port)],
+      env: rt.env,
     });
   }
   return variants;
@@ -144,12 +151,15 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       rounds,
       async (v) => {
         const port = await freePort();
-        return timeToBound(v.command(port), port, "tcp");
+        return timeToBound(v.command(port), port, "tcp", v.env);
       },
     );
+    const certs = process.env.NODE_EXTRA_CA_CERTS
+      ? await certsCost(process.env.NODE_EXTRA_CA_CERTS, rounds)
+      : "";
     const exchanges = o.quick ? 20 : 1000;
     const exRounds = o.quick ? 1 : 7;
-    const sections: string[] = [startTable(starts, rounds, anchored)];
+    const sections: string[] = [startTable(starts, rounds, anchored) + certs];
     for (const kind of ["tcp", "udp"] as const) {
       o.log(`${kind} exchange: ${exchanges} exchanges × ${exRounds} rounds`);
       const pairs: Pair[] = [];
@@ -175,6 +185,42 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
   } finally {
     await reapAll();
   }
+}
+
+/** Milliseconds from spawn to exit of `command`, with `env` beside this process's. */
+async function timeToExit(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(command[0] as string, command.slice(1), {
+    stdio: "ignore",
+    env: { ...process.env, NODE_V8_COVERAGE: undefined, ...env },
+  });
+  await once(child, "exit");
+  return performance.now() - t0;
+}
+
+/**
+ * What this machine's NODE_EXTRA_CA_CERTS costs each Node at start (`node -e 0` with it and
+ * without), the paragraph that says why make's chat targets start without it.
+ */
+async function certsCost(file: string, rounds: number): Promise<string> {
+  const nodes = availableRuntimes().filter((rt) => rt.env === MAKE_CHAT_ENV);
+  const variants = nodes.flatMap((rt) => [
+    { name: `${rt.name.replace(/, built.*/, "")}, with it`, command: rt.floor, env: {} },
+    { name: `${rt.name.replace(/, built.*/, "")}, without`, command: rt.floor, env: MAKE_CHAT_ENV },
+  ]);
+  const rows = await interleaved(variants, rounds * 2, (v) => timeToExit(v.command, v.env));
+  const lines = rows.map((r) => `| ${r.name} | ${show(r.value)} |`);
+  return `
+This machine sets NODE_EXTRA_CA_CERTS, to ${file}. Node 20 reads and
+parses every certificate in that file as it starts; Node 24 only when a program first uses
+TLS. The chat speaks no TLS, so make starts its scripts without the variable (the
+Makefile's CHAT); the rows above marked "make's way" run as make does, the others with the
+machine's environment. \`node -e 0\` with the variable and without, ${rounds * 2} rounds:
+
+| Node | ms to exit |
+|---|---|
+${lines.join("\n")}
+`;
 }
 
 function startTable(

@@ -21,7 +21,12 @@ export interface Runtime {
   command(script: string): string[];
   /** The command line that runs nothing, the runtime's own start-up floor. */
   floor: string[];
+  /** Variables the command runs with, beside the caller's: make's for the built scripts. */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** What make's chat targets change in the environment (the Makefile's CHAT). */
+export const MAKE_CHAT_ENV: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: "" };
 
 const CACHE = join(ROOT, ".cache/runtimes/node_modules");
 
@@ -49,6 +54,7 @@ export function availableRuntimes(): Runtime[] {
       name: `Node ${version}, built .js (make's way)`,
       command: (script) => [node, builtScript(script)],
       floor: [node, "-e", "0"],
+      env: MAKE_CHAT_ENV,
     },
     {
       name: `Node ${version} + tsx`,
@@ -63,6 +69,7 @@ export function availableRuntimes(): Runtime[] {
         name: "Node 24, built .js (make's way)",
         command: (script) => [node24, builtScript(script)],
         floor: [node24, "-e", "0"],
+        env: MAKE_CHAT_ENV,
       },
       {
         name: "Node 24 on the .ts, no loader",

@@ -12,7 +12,8 @@
  * ```
  * @module
  */
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parseArgs } from "./builtins.ts";
 import { setTrace } from "./stderr.ts";
 
 /** What a script says about itself. */

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { write } from "node:fs";
+import { write } from "./builtins.ts";
 
 export class OutQueue {
   readonly fd: number;

@@ -1,7 +1,11 @@
 // The small pure helpers of shared/, tested where they are used by every script.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnProgram } from "../harness/procs.ts";
+import { reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { builtScript } from "../harness/root.ts";
 import { Address } from "../shared/address.ts";
 import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
@@ -27,6 +31,27 @@ test("safeText escapes format and direction controls (Trojan Source) but keeps e
   assert.is(safeText("soft\u00adhyphen \u{e0001}"), "soft\\xadhyphen \\u{e0001}");
   assert.is(safeText("👩‍💻 👍🏽 jose\u0301 你好"), "👩‍💻 👍🏽 jose\u0301 你好");
   assert.is(safeText("x\u200dy"), "x\\u200dy", "a joiner outside an emoji is shown");
+});
+
+test("a mirror's start loads no more of node:fs and node:util than an empty module does (shared/builtins.ts)", async () => {
+  // Every internal module the runtime has loaded, printed as the process exits. An ESM
+  // import of node:fs would add fs/promises, the file streams and the watchers; one of
+  // node:util, on Node 24, worker_threads and the assert diff.
+  const heavy = /internal\/fs\/|internal\/util\/diff|worker_threads/;
+  const report = `process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => ${heavy}.test(m)))))`;
+  const probe = `data:text/javascript,${encodeURIComponent(report)}`;
+  const loaded = async (file: string) => {
+    const proc = spawnProgram(file, [process.execPath, "--import", probe, file, "--help"]);
+    await proc.waitExit();
+    return new Set(JSON.parse(proc.stderr) as string[]);
+  };
+  const empty = join(tempDir(), "empty.mjs");
+  writeFileSync(empty, "");
+  const floor = await loaded(empty);
+  for (const script of ["tcp/server.ts", "tcp/client.ts", "udp/server.ts", "udp/client.ts"]) {
+    const extra = [...(await loaded(builtScript(script)))].filter((m) => !floor.has(m));
+    assert.equal(extra, [], script);
+  }
 });
 
 test("isByebye accepts byebye alone or with one line ending", () => {

@@ -61,6 +61,21 @@ test("make room-server and make room-client chat with --nick", async () => {
   await room.waitFor("stdout", "<宝宝> 你好\n");
 });
 
+test("make starts the chat without NODE_EXTRA_CA_CERTS, which Node 20 parses at every start", async () => {
+  const server = spawnProgram("make tcp-server", ["make", "-s", "tcp-server", "ARGS=--port 0"], {
+    env: { NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/ca-certificates.crt" },
+  });
+  await readPort(server);
+  const make = server.child.pid as number;
+  const node = readFileSync(`/proc/${make}/task/${make}/children`, "utf8").trim(); // exec: one
+  const env = readFileSync(`/proc/${node}/environ`, "utf8").split("\0");
+  assert.ok(
+    env.includes("NODE_EXTRA_CA_CERTS="),
+    env.filter((v) => v.startsWith("NODE")).join(" "),
+  );
+  assert.match(readFileSync(`/proc/${node}/cmdline`, "utf8"), /tcp\/server\.js/);
+});
+
 test("make passes a script's failure on: one line from the script, then make's own", async () => {
   const client = spawnProgram("make tcp-client", ["make", "-s", "tcp-client", "ARGS=--port 9"]);
   assert.equal(await client.waitExit(), { code: 2, signal: null });
