@@ -3,7 +3,9 @@
 // reads orders on stdin and reports on stdout, one JSON object a line.
 //
 //   joined                 every member of this process has been greeted by the server
-//   go   (stdin)           burst: each member writes --lines lines at once, "m<id> <seq>"
+//   go   (stdin)           burst: each member writes --lines lines at once, "m<id> <seq>";
+//                          with --rounds R, R bursts, each after the last one's report,
+//                          the sequence numbers running on (the first warms the server up)
 //                          paced: each member sends one line every 1/--pace s for --seconds,
 //                          "t <id> <seq> <sent at, ms since the epoch>"
 //   done                   every member has every other member's lines (or the deadline
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     pace: { type: "string", default: "0" },
     seconds: { type: "string", default: "0" },
     deadline: { type: "string", default: "60" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const PORT = Number(values.port);
@@ -32,6 +35,7 @@ const LINES = Number(values.lines);
 const PACE = Number(values.pace);
 const SECONDS = Number(values.seconds);
 const DEADLINE_MS = Number(values.deadline) * 1000;
+const ROUNDS = Number(values.rounds);
 
 const now = () => performance.timeOrigin + performance.now();
 const report = (what: object) => process.stdout.write(`${JSON.stringify(what)}\n`);
@@ -41,6 +45,7 @@ const latency = new Uint32Array(100_001);
 let problem: string | undefined;
 let complete = 0;
 let expected = Number.POSITIVE_INFINITY; // per member, once the senders' counts are known
+let round = 0; // orders begun
 
 class Member {
   readonly id: number;
@@ -146,21 +151,26 @@ function greeted(): void {
 let cpuAtGo = process.cpuUsage();
 let goAt = 0;
 let sent = 0;
+let deadline: ReturnType<typeof setTimeout> | undefined;
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (order: string) => {
   if (!order.includes("go")) return;
   cpuAtGo = process.cpuUsage();
   goAt = now();
-  setTimeout(finish, DEADLINE_MS).unref();
+  deadline = setTimeout(finish, DEADLINE_MS).unref();
+  round += 1;
   if (PACE === 0) burst();
   else paced();
 });
 
 function burst(): void {
-  expected = (N - 1) * LINES;
+  const first = (round - 1) * LINES;
+  complete = 0;
+  for (const m of members) m.complete = false;
+  expected = (N - 1) * LINES * round;
   // One write per line, as a chat client sends each line its user types; TCP may still
   // carry several in one segment when they queue up.
-  for (let seq = 0; seq < LINES; seq++) {
+  for (let seq = first; seq < first + LINES; seq++) {
     for (const m of members) m.sock.write(`m${m.id} ${seq}\n`);
   }
   sent = LINES * members.length;
@@ -185,11 +195,16 @@ function paced(): void {
 }
 
 let finished = false;
+let receivedBefore = 0; // by the earlier rounds
 function finish(): void {
   if (finished) return;
-  finished = true;
+  clearTimeout(deadline);
+  const last = round >= ROUNDS || PACE > 0 || complete < TO - FROM;
+  finished = last;
   const cpu = process.cpuUsage(cpuAtGo);
-  const received = members.reduce((n, m) => n + m.received, 0);
+  const all = members.reduce((n, m) => n + m.received, 0);
+  const received = all - receivedBefore;
+  receivedBefore = all;
   const spread: Record<number, number> = {};
   latency.forEach((count, tenths) => {
     if (count > 0) spread[tenths] = count;
@@ -199,11 +214,13 @@ function finish(): void {
     goAt,
     sent,
     received,
-    expected: expected * members.length,
+    expected: (PACE > 0 ? expected : (N - 1) * LINES) * members.length,
     problem,
     cpuMs: (cpu.user + cpu.system) / 1000,
     latency: spread,
+    round,
   });
+  if (!last) return;
   for (const m of members) m.sock.destroy();
   process.exit(0);
 }
