@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { cpuMs, scriptCommand } from "../harness/procs.ts";
+import { builtScript } from "../harness/root.ts";
 
 /** How to start one side of a pair; the port is filled in by the driver. */
 export interface Pair {
@@ -38,13 +39,20 @@ const PROMPTS = {
   udp: { server: "服务端说;", client: "客户端说:" },
 };
 
-/** The mirrors, run as make runs them (built .js on this Node). */
-export function mirrorPair(kind: "tcp" | "udp"): Pair {
+/**
+ * The mirrors, run as make runs them: the built .js on this Node, or on `node` (a path)
+ * with `label` in the name.
+ */
+export function mirrorPair(kind: "tcp" | "udp", node?: string, label = ""): Pair {
+  const command = (role: string, port: number) => {
+    const [script, args] = [`${kind}/${role}.ts`, ["--port", String(port)]];
+    return node ? [node, builtScript(script), ...args] : scriptCommand(script, args);
+  };
   return {
-    name: `${kind}/server.ts + ${kind}/client.ts`,
+    name: `${kind}/server.ts + ${kind}/client.ts${label}`,
     kind,
-    server: (port) => scriptCommand(`${kind}/server.ts`, ["--port", String(port)]),
-    client: (port) => scriptCommand(`${kind}/client.ts`, ["--port", String(port)]),
+    server: (port) => command("server", port),
+    client: (port) => command("client", port),
   };
 }
 

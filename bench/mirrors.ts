@@ -164,7 +164,9 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       o.log(`${kind} exchange: ${exchanges} exchanges × ${exRounds} rounds`);
       const pairs: Pair[] = [];
       if (python && o.python) pairs.push(pythonPair(kind, o.python, scratch, python));
-      pairs.push(mirrorPair(kind));
+      pairs.push(mirrorPair(kind, undefined, `, on Node ${process.versions.node}`));
+      const node24 = nodeRuntime("node24");
+      if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
       const cpu = new Map<string, number[]>();
       const rows = await interleaved(pairs, exRounds, async (pair) => {
         const r = await exchange(pair, exchanges);
