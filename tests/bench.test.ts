@@ -1,6 +1,6 @@
 // bench/ runs end to end: a --quick smoke run with tiny counts writes every section of
 // the report. (The real figures come from `make bench`; speed is never asserted here.)
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,8 +13,11 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   const out = join(tempDir("tcp-udp-chat-bench-"), "benchmarks.md");
   // No coverage from this run: it starts Node 24 and Deno on the .ts files too, and c8
   // cannot merge their raw-TypeScript coverage with tsx's source-mapped coverage.
-  const noCoverage = { env: { NODE_V8_COVERAGE: undefined } };
-  const bench = spawnScript("bench/run.ts", ["--quick", "--out", out], "bench", noCoverage);
+  // A NODE_EXTRA_CA_CERTS (any file) brings the table of what it costs a start.
+  const certs = join(tempDir("tcp-udp-chat-certs-"), "certs.pem");
+  writeFileSync(certs, "");
+  const env = { env: { NODE_V8_COVERAGE: undefined, NODE_EXTRA_CA_CERTS: certs } };
+  const bench = spawnScript("bench/run.ts", ["--quick", "--out", out], "bench", env);
   // about 8 s of work unloaded; two minutes is far beyond what a loaded machine adds
   assert.equal(await bench.waitExit(120_000), { code: 0, signal: null }, bench.transcript());
   const report = readFileSync(out, "utf8");
@@ -32,11 +35,16 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
     assert.ok(report.includes(heading), heading);
   }
   assert.match(report, /\| Node [\d.]+: make tcp-server \| [\d.]+ \(/);
-  assert.match(report, /\| tcp\/server\.ts \+ tcp\/client\.ts \| \d+ \(/);
+  assert.match(report, /\| tcp\/server\.ts \+ tcp\/client\.ts, on Node [\d.]+ \| \d+ \(/);
+  assert.match(report, /\| Node [\d.]+, with it \| [\d.]+ \(/);
+  assert.match(report, /\| Node [\d.]+, without \| [\d.]+ \(/);
   assert.match(bench.stderr, /the article's Python programs not given/);
   assert.is((report.match(/```mermaid\nxychart-beta\n/g) ?? []).length, 1);
   assert.match(report, /\| 20 × 5 \| tcp\/room-server\.ts \| [\d.]+ \(/);
   assert.is(report.includes("| 20 × 5 | ncat --chat |"), haveTool("ncat"));
+  // the ratio table's last column: the first, unmeasured burst
+  if (haveTool("ncat"))
+    assert.match(report, /\| 20 × 5 \| [\d.]+ .*\| [\d.]+ \([\d.]+–[\d.]+\) \|\n/);
 });
 
 test.run();
