@@ -129,14 +129,21 @@ const cpuSeconds = (pid: number | undefined) => cpuMs(pid) / 1000;
 
 export interface ExchangeResult {
   name: string;
+  /** Wall time per exchange of the second `exchanges`, once both programs are warm. */
   usPerExchange: number;
+  /** The same, over the first `exchanges`, from the programs' first prompt (cold). */
+  coldUsPerExchange: number;
   /** CPU time of both programs, per exchange. */
   cpuUsPerExchange: number;
   /** CPU time of this driver, per exchange: it must stay well below the programs'. */
   driverCpuUsPerExchange: number;
 }
 
-/** Run `exchanges` exchanges through `pair`; the clock runs from the first line written. */
+/**
+ * Run `exchanges` exchanges through `pair`, then as many again: the first lot from the
+ * programs' first prompt (cold: a JIT compiles the hot paths while it runs), the second
+ * measured warm, CPU included. Each clock runs from its first line written.
+ */
 export async function exchange(pair: Pair, exchanges: number): Promise<ExchangeResult> {
   const port = await freePort();
   const start = (command: string[]) =>
@@ -153,21 +160,26 @@ export async function exchange(pair: Pair, exchanges: number): Promise<ExchangeR
     client = await startClient(pair, port, start);
     const clientPrompts = new PromptCounter(client, prompts.client);
     await clientPrompts.reach(1);
+    const lot = async (from: number) => {
+      const t0 = performance.now();
+      for (let i = from; i < from + exchanges; i++) {
+        client?.stdin?.write(`m${i}\n`);
+        await serverPrompts.reach(i);
+        server.stdin?.write(`r${i}\n`);
+        await clientPrompts.reach(i + 1);
+      }
+      return ((performance.now() - t0) * 1000) / exchanges;
+    };
+    const coldUs = await lot(1);
     const cpu0 = cpuSeconds(server.pid) + cpuSeconds(client.pid);
     const driver0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 1; i <= exchanges; i++) {
-      client.stdin?.write(`m${i}\n`);
-      await serverPrompts.reach(i);
-      server.stdin?.write(`r${i}\n`);
-      await clientPrompts.reach(i + 1);
-    }
-    const us = ((performance.now() - t0) * 1000) / exchanges;
+    const us = await lot(exchanges + 1);
     const cpu = cpuSeconds(server.pid) + cpuSeconds(client.pid) - cpu0;
     const driver = process.cpuUsage(driver0);
     return {
       name: pair.name,
       usPerExchange: us,
+      coldUsPerExchange: coldUs,
       cpuUsPerExchange: (cpu * 1e6) / exchanges,
       driverCpuUsPerExchange: (driver.user + driver.system) / exchanges,
     };

@@ -168,8 +168,10 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       const node24 = nodeRuntime("node24");
       if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
       const cpu = new Map<string, number[]>();
+      const cold = new Map<string, number[]>();
       const rows = await interleaved(pairs, exRounds, async (pair) => {
         const r = await exchange(pair, exchanges);
+        cold.set(pair.name, [...(cold.get(pair.name) ?? []), r.coldUsPerExchange]);
         cpu.set(pair.name, [
           ...(cpu.get(pair.name) ?? []),
           r.cpuUsPerExchange,
@@ -181,7 +183,7 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       for (let r = 0; r < exRounds; r++)
         floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
       const floor = summary(floors);
-      sections.push(exchangeTable(kind, rows, cpu, floor, anchored));
+      sections.push(exchangeTable(kind, exchanges, rows, cpu, cold, floor, anchored));
     }
     return sections.join("\n");
   } finally {
@@ -251,28 +253,37 @@ ${lines.join("\n")}
 
 function exchangeTable(
   kind: "tcp" | "udp",
+  exchanges: number,
   rows: { name: string; value: Summary; ratio: Summary | undefined }[],
   cpu: Map<string, number[]>,
+  cold: Map<string, number[]>,
   floor: Summary,
   anchored: boolean,
 ): string {
   const perRow = (name: string, pick: number) =>
     summary((cpu.get(name) ?? []).filter((_, i) => i % 2 === pick));
+  const anchor = cold.get(rows[0]?.name ?? "") ?? [];
+  const coldRatio = (name: string) =>
+    summary((cold.get(name) ?? []).map((us, round) => us / (anchor[round] as number)));
+  const ratio = (r: { name: string; ratio: Summary | undefined }, of: Summary | undefined) =>
+    anchored ? (r.ratio ? show(of as Summary, 2) : "1 (the anchor)") : "n/a";
   const lines = rows.map(
     (r) =>
-      `| ${r.name} | ${show(r.value, 0)} | ${anchored ? (r.ratio ? show(r.ratio, 2) : "1 (the anchor)") : "n/a"} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} |`,
+      `| ${r.name} | ${show(r.value, 0)} | ${ratio(r, r.ratio)} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} | ${show(summary(cold.get(r.name) ?? []), 0)} | ${ratio(r, coldRatio(r.name))} |`,
   );
   return `## Mirror exchange, ${kind.toUpperCase()}
 
 One exchange: a line written to the client's stdin, the server showing its prompt, a line
 written to the server's stdin, the client showing its next prompt. The same driver runs
-every pair (it counts prompts in the bytes as they come), rounds interleaved. CPU is
-both programs' together, per exchange; the driver's own CPU is beside it, to show the
-driver is not what limits the pace. Floor: the same exchange between two bare sockets in
-one process, ${show(floor)} µs.
+every pair (it counts prompts in the bytes as they come), rounds interleaved. Each round
+starts both programs and runs ${exchanges} exchanges from their first prompt (cold: Node's
+JIT compiles the hot paths while they run; Python has no JIT), then ${exchanges} more
+(warm), which are the first columns. CPU is both programs' together, per warm exchange;
+the driver's own CPU is beside it, to show the driver is not what limits the pace. Floor:
+the same exchange between two bare sockets in one process, ${show(floor)} µs.
 
-| pair | µs per exchange | ÷ Python | CPU µs per exchange | driver CPU µs |
-|---|---|---|---|---|
+| pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python |
+|---|---|---|---|---|---|---|
 ${lines.join("\n")}
 `;
 }
