@@ -158,8 +158,8 @@ export async function capacity(
       "2",
     ]);
     const all = clients * (clients - 1) * lines;
-    const warm = await run(procs, deadline, 1);
-    const cold = rate(warm);
+    const first = await run(procs, deadline, 1);
+    const cold = rate(first);
     const result = (reports: WorkerReport[], cpu: number) => {
       const { received, seconds, perSecond } = rate(reports);
       return {
@@ -175,7 +175,7 @@ export async function capacity(
       };
     };
     // a first round cut short by its deadline is the result: the generators have ended
-    if (cold.received < all || warm.some((r) => r.problem)) return result(warm, Number.NaN);
+    if (cold.received < all || first.some((r) => r.problem)) return result(first, Number.NaN);
     const cpuBefore = cpuMs(proc.child.pid);
     const reports = await run(procs, deadline, 2);
     return result(reports, cpuMs(proc.child.pid) - cpuBefore);

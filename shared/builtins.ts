@@ -9,7 +9,7 @@
  * listens: 2-3 ms of a 40 ms start on this machine (docs/benchmarks.md, "Start to
  * ready"). `process.getBuiltinModule` hands over the module as `require` would, loading
  * nothing more. Node >= 20.16 and Deno 2 have it. The test that keeps a start free of
- * those modules: tests/make.test.ts, "a mirror's start loads ...".
+ * those modules: tests/helpers.test.ts, "a mirror's start loads no more of node:fs ...".
  *
  * Types still come from an ordinary `import type`, which the build erases.
  *

@@ -9,7 +9,6 @@
 // A line you type goes to every other member as "<name> line". Commands: /nick NAME,
 // /msg NAME text, /me action, /who, /quit, /help. The server's own terminal speaks as @room
 // and can /kick. Defaults: 127.0.0.1:8003, at most 100 members (--max-clients N).
-
 import { createServer, type Socket } from "node:net";
 import { chatArgs } from "../shared/args.ts";
 import { readFileSync } from "../shared/builtins.ts";
