@@ -36,6 +36,12 @@ const REORDER_MS = 80;
 /** The kernel's states after a FIN sent second: the peer's had come already. */
 const CLOSED_SECOND = new Set(["CLOSED", "LAST-ACK"]);
 
+/**
+ * How long a FIN sent second waits for the trace of the peer's FIN, which went first but
+ * may be written late: a script can be paused between its close and its trace line.
+ */
+const PEER_FIN_MS = 2000;
+
 /** Which statement of a party's trace sent which kind of arrow. */
 const SENT_BY: Partial<Record<TraceEvent["verb"], string>> = {
   connected: "connect",
@@ -61,6 +67,10 @@ export class Ladder {
   /** Trace mode: events held a moment, to be put in time order. */
   #held: [PartyName, TraceEvent][] = [];
   #flush: NodeJS.Timeout | undefined;
+  /** Trace mode: the FINs drawn, `party>port` (the port it was sent to). */
+  readonly #finsDrawn = new Set<string>();
+  /** Trace mode: since when each FIN sent second has waited for its peer's. */
+  readonly #waitingSince = new WeakMap<TraceEvent, number>();
   /** Trace mode: the bytes each end of each connection (by client port) has sent. */
   readonly #sent = new Map<number, Record<End, number>>();
 
@@ -138,16 +148,22 @@ export class Ladder {
     const held = this.#held.splice(0).sort((a, b) => a[1].ms - b[1].ms);
     // A script stamps its FIN when Node reports it sent, a moment after the kernel sent it:
     // the stamps may put the two FINs the wrong way round. The kernel's state says which
-    // went second (it had the peer's FIN already): that one goes after the peer's.
+    // went second (it had the peer's FIN already): that one goes after the peer's, and
+    // waits for it if its trace has not come yet (up to PEER_FIN_MS).
     for (let i = 0; i < held.length; i++) {
-      const [, ev] = held[i] as [PartyName, TraceEvent];
+      const [party, ev] = held[i] as [PartyName, TraceEvent];
       if (ev.verb !== "fin-to" || !CLOSED_SECOND.has(ev.state ?? "")) continue;
       const peer = held.findIndex(
         ([p, e], j) => j > i && e.verb === "fin-to" && this.#peers(p, ev),
       );
-      if (peer === -1) continue;
-      held.splice(peer, 0, ...held.splice(i, 1));
-      i -= 1;
+      if (peer !== -1) {
+        held.splice(peer, 0, ...held.splice(i, 1));
+        i -= 1;
+      } else if (!this.#peerFinDrawn(party, ev) && this.#waited(ev) < PEER_FIN_MS) {
+        this.#held = held.splice(i); // this FIN and what came after it wait for the peer's
+        this.#flush = setTimeout(() => this.#flushHeld(), REORDER_MS);
+        break;
+      }
     }
     for (const [party, ev] of held) this.#fromTrace(party, ev);
   }
@@ -155,6 +171,19 @@ export class Ladder {
   /** Whether `b` is the peer that event `ev` names, by its address. */
   #peers(b: PartyName, ev: TraceEvent): boolean {
     return this.#ports.get(ev.ports[0] ?? 0) === b;
+  }
+
+  /** How long the FIN `ev` has waited for its peer's, in milliseconds. */
+  #waited(ev: TraceEvent): number {
+    const since = this.#waitingSince.get(ev) ?? Date.now();
+    this.#waitingSince.set(ev, since);
+    return Date.now() - since;
+  }
+
+  /** Whether the FIN of the peer that `party`'s FIN `ev` went to is on the ladder already. */
+  #peerFinDrawn(party: PartyName, ev: TraceEvent): boolean {
+    const own = party === "server" ? this.#annotator?.serverPort : this.#portOf.get(party);
+    return this.#finsDrawn.has(`${this.#ports.get(ev.ports[0] ?? 0)}>${own}`);
   }
 
   /** Trace mode: the arrows and states one event stands for. */
@@ -209,6 +238,7 @@ export class Ladder {
       }
       case "fin-to":
         draw(packet(end, FIN | ACK, seq(end), 1), false);
+        this.#finsDrawn.add(`${party}>${peerPort}`);
         break;
       case "error":
         draw(packet(other(end), RST, seq(other(end)), 0), false, "");

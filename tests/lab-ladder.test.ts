@@ -121,7 +121,8 @@ function ladder(kind: "tcp" | "udp", source: "wire" | "trace") {
     seen.wake();
   });
   const arrows = () => events.flatMap((e) => (e.kind === "arrow" ? [e.arrow] : []));
-  const until = (n: number) => seen.until(() => arrows().length >= n, `${n} arrows`, false, 2000);
+  const until = (n: number, deadlineMs = 2000) =>
+    seen.until(() => arrows().length >= n, `${n} arrows`, false, deadlineMs);
   const states = () => events.flatMap((e) => (e.kind === "state" ? [`${e.party} ${e.state}`] : []));
   const trace = (party: PartyName, time: string, event: string) => {
     const parsed = parseTrace(`[trace 10:00:${time}] ${event}`);
@@ -131,6 +132,7 @@ function ladder(kind: "tcp" | "udp", source: "wire" | "trace") {
 }
 
 const labels = (arrows: Arrow[]) => arrows.map((a) => a.label);
+const names = (arrows: Arrow[]) => arrows.map((a) => `${a.from} ${a.name}`);
 
 test("Ladder without a capture draws the arrows the trace implies, FINs in the kernel's order", async () => {
   const { l, arrows, until, trace, states } = ladder("tcp", "trace");
@@ -191,6 +193,44 @@ test("Ladder without a capture draws the arrows the trace implies, FINs in the k
     "client TIME-WAIT",
     "server CLOSED",
   ]);
+  l.stop();
+});
+
+test("Ladder without a capture: a FIN sent second waits for the trace of the FIN that went first", async () => {
+  const { l, arrows, until, trace } = ladder("tcp", "trace");
+  l.listening(8001);
+  l.clientStarted("client");
+  trace("server", "01.000", `accept 127.0.0.1:5000 (${SERVER_ACCEPT})`);
+  trace("client", "01.001", `connected 127.0.0.1:5000 -> 127.0.0.1:8001 (${CLIENT_CONNECT})`);
+  l.typed("client", "byebye");
+  trace("client", "02.000", `send 6 bytes to 127.0.0.1:8001 (${CLIENT_SEND})`);
+  // the client was paused between its send and its close: the server closed first, and
+  // its trace line comes late, after the events before it have been drawn
+  trace(
+    "client",
+    "02.050",
+    `FIN to 127.0.0.1:8001: we close second (now LAST-ACK) (${CLIENT_CLOSE})`,
+  );
+  await until(4);
+  assert.equal(names(arrows()), ["client SYN", "server SYN-ACK", "client ACK", "client PSH-ACK"]);
+  trace(
+    "server",
+    "02.040",
+    `FIN to 127.0.0.1:5000: we close first (now FIN-WAIT-2) (${SERVER_CLOSE})`,
+  );
+  await until(6);
+  assert.equal(names(arrows()).slice(4), ["server FIN-ACK", "client FIN-ACK"]);
+  assert.match(arrows()[4]?.label ?? "", /first wave/);
+  // a FIN whose peer's never shows in the trace (the peer was killed) is drawn all the same
+  l.clientStarted("client2");
+  trace("client2", "03.000", `connected 127.0.0.1:5001 -> 127.0.0.1:8001 (${CLIENT_CONNECT})`);
+  trace(
+    "client2",
+    "03.010",
+    `FIN to 127.0.0.1:8001: we close second (now CLOSED) (${CLIENT_CLOSE})`,
+  );
+  await until(10, 3 * 2000);
+  assert.equal(names(arrows()).slice(9), ["client2 FIN-ACK"]);
   l.stop();
 });
 
