@@ -15,8 +15,10 @@ import {
   type ChatServer,
   capacity,
   flood,
+  type IdleMemory,
   idleMemory,
   latency,
+  liveMemory,
   NCAT,
   ROOM,
   slowReader,
@@ -75,11 +77,12 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   const floods = await sideBySide(quick ? 1 : 2, (s) =>
     flood(s, floodShape.honest, floodShape.seconds, quick ? 1000 : 3000),
   );
-  const idle = quick ? 20 : 500;
-  log(`room memory: ${idle * 2} idle members`);
-  const memory = await sideBySide(1, (s) => idleMemory(s, idle));
+  const idle = quick ? 40 : 1000;
+  const memRuns = quick ? 1 : 3;
+  log(`room memory: ${idle} idle members, ${memRuns} runs side by side`);
+  const memory = await sideBySide(memRuns, (s) => idleMemory(s, idle, !quick));
   log("room memory: what its members keep alive");
-  const live = await idleMemory(ROOM, idle, true);
+  const live = await liveMemory(idle / 2);
 
   const capRow = (name: string, rs: CapacityResult[], clients: number, lines: number) => {
     const lost = rs.reduce((n, r) => n + r.lost, 0);
@@ -164,8 +167,15 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
     floodNcat.length > 0
       ? `Room ÷ ncat, run by run: p99 ${show(summary(floods.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 3)}.`
       : "";
-  const m0 = memory[0];
-  const memRatio = m0?.ncat ? ` (ratio room ÷ ncat ${fixed(ratioOf(m0.room, m0.ncat), 1)})` : "";
+  const memRow = (name: string, ms: IdleMemory[]) =>
+    `| ${name} | ${show(summary(ms.map((m) => m.anon)), 1)} | ${show(summary(ms.map((m) => m.rss)), 1)} |`;
+  const memNcat = memory.flatMap((r) => (r.ncat ? [r.ncat] : []));
+  const memRatio =
+    memNcat.length > 0
+      ? `\n\nRoom ÷ ncat, run by run, private memory: ${show(summary(memory.map((r) => ratioOf(r.room.anon, r.ncat?.anon ?? 0))), 1)}.`
+      : "";
+  const quietS = summary(memory.map((r) => r.room.quietMs / 1000));
+  const waitedQuiet = !quick;
 
   return `## Room capacity
 
@@ -253,17 +263,28 @@ ${floodRatio}
 
 ## Room memory per idle member
 
-Resident memory the server gains per member, from ${idle} to ${idle * 2} joined and quiet
-members (the first ${idle} warm the server up: the one-time growth of Node's heap under a
-join storm is not a per-member cost): tcp/room-server.ts ${fixed(m0?.room ?? Number.NaN, 1)} KiB${
-    m0?.ncat !== undefined ? `, ncat ${fixed(m0.ncat, 1)} KiB${memRatio}` : ""
+The server's memory with ${idle} members joined (8 at a time, each greeted) and quiet, less
+its memory when it had just started, ÷ ${idle}, in KiB; ${memory.length} run(s) side by side.
+Private memory is what the process itself wrote (heap, stacks, buffers:
+\`Anonymous\` in /proc/PID/smaps_rollup); resident memory (RSS) adds the pages of the
+program's file it has read since, which any other copy running shares.
+
+| server | private KiB / member | resident KiB / member |
+| --- | --- | --- |
+${memRow(
+  ROOM.name,
+  memory.map((r) => r.room),
+)}
+${memNcat.length > 0 ? memRow(NCAT.name, memNcat) : ""}${memRatio}
+
+Every join is announced to every member, so a storm of ${idle} joins leaves V8's heap grown
+and full of dead announcements, and a quiet room allocates nothing that would make V8
+collect them. The room collects once it has been quiet for 6 s (shared/quiet-gc.ts; its
+\`--trace\` says so), and is measured once that is done and its memory has settled: ${
+    waitedQuiet ? `${show(quietS, 1)} s after the last join` : "not in a quick run"
   }.
 
-Most of the room's figure is not the members: it is room V8 keeps for the garbage a storm
-of joins makes (every join is announced to every member). What each member keeps alive on
-the JavaScript heap, measured in a second room after a full garbage collection
-(bench/heap-probe.ts): ${fixed(live, 1)} KiB. V8 hands the rest back to the system only
-when it finds the process idle, on a schedule of its own (in our runs, after about
-30 s, or not within a minute).
+What each member keeps alive on the JavaScript heap, measured in a second room after a
+full collection (bench/heap-probe.ts), ${idle / 2} members more in a room of ${idle / 2}: ${fixed(live, 1)} KiB.
 `;
 }

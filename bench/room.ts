@@ -9,7 +9,8 @@
  * - `latency`: p50/p99 from send to receipt at a fixed offered load, below both capacities.
  * - `slowReader`: one member stops reading while another sends as fast as the server takes.
  * - `flood`: the latency of ordinary chat while one member floods.
- * - `idleMemory`: the server's memory per member, with many members joined and quiet.
+ * - `idleMemory`: the server's memory per member, with many members joined and quiet;
+ *   `liveMemory`: what each member keeps alive on the room's JavaScript heap.
  *
  * @example
  * ```ts
@@ -422,37 +423,100 @@ async function liveHeap(proc: Proc): Promise<number> {
 }
 
 /**
- * The server's resident memory per member, in KiB, with members joined and quiet: what
- * `members` more members add to a room that already holds `members` (so the one-time
- * growth of the server's heap under the first joins is not counted as a per-member cost).
- * With `live` (the room only), what each member keeps alive on the JavaScript heap
- * instead, after a full collection (bench/heap-probe.ts in the room's process).
+ * Wait until `kib()` has not fallen for a second (V8 hands freed pages back from a
+ * thread of its own, a moment after the collection), at most 10 s.
+ */
+async function settled(kib: () => number): Promise<void> {
+  let [low, lowAt] = [kib(), performance.now()];
+  // the waker re-checks every 100 ms
+  await new Waker().until(
+    () => {
+      const now = kib();
+      if (now < low * 0.99) [low, lowAt] = [now, performance.now()];
+      return performance.now() - lowAt >= 1000;
+    },
+    10_000,
+    "memory to settle",
+  );
+}
+
+/** `count` more members join the server at `port`, a few at a time, each greeted. */
+async function joinMore(port: number, all: Listener[], count: number): Promise<void> {
+  const waker = new Waker();
+  const target = all.length + count;
+  while (all.length < target) {
+    // a few at a time: a storm of connects would overflow the server's accept queue
+    for (let i = 0; i < 8 && all.length < target; i++) {
+      all.push(new Listener(port, () => waker.wake(), `/nick m${all.length}`));
+    }
+    await waker.until(() => all.every((m) => m.bytes > 0), 20_000, "greetings");
+  }
+}
+
+/** The server's memory per idle member, in KiB: private anonymous memory, and all it has resident. */
+export interface IdleMemory {
+  anon: number;
+  rss: number;
+  /** How long the room took to fall quiet and give back its garbage, in ms (ncat: 0). */
+  quietMs: number;
+}
+
+/**
+ * The server's memory per member with `members` joined and quiet: its memory then, less
+ * its memory empty, ÷ `members`. The room is measured once it has fallen quiet and given
+ * back the garbage of the join storm (shared/quiet-gc.ts, seen in its `--trace`); ncat
+ * frees each object as it dies and is measured at once. Private anonymous memory is
+ * what the process wrote (heap, stacks, buffers); RSS adds the pages of the program's own
+ * file it has read, shared with any other copy that runs. Without `waitQuiet` (a quick
+ * run, whose few members may not grow the heap enough to be collected), at once.
  */
 export async function idleMemory(
   server: ChatServer,
   members: number,
-  live = false,
-): Promise<number> {
+  waitQuiet = true,
+): Promise<IdleMemory> {
+  try {
+    const { proc, port } = await server.start(server === ROOM ? ["--trace"] : []);
+    const [anon0, rss0] = [proc.anonKiB(), proc.rssKiB()];
+    const collected = () => (proc.stderr.match(/quiet: garbage collected/g) ?? []).length;
+    const before = collected();
+    await joinMore(port, [], members);
+    const joined = performance.now();
+    if (server === ROOM && waitQuiet) {
+      // six quiet seconds, then a check every 1.5 s: 30 s is four times that
+      await proc.err.until(
+        () => collected() > before,
+        "the room's quiet collection",
+        false,
+        30_000,
+      );
+    }
+    const quietMs = server === ROOM && waitQuiet ? performance.now() - joined : 0;
+    if (server === ROOM && waitQuiet) await settled(() => proc.anonKiB());
+    return {
+      anon: (proc.anonKiB() - anon0) / members,
+      rss: (proc.rssKiB() - rss0) / members,
+      quietMs,
+    };
+  } finally {
+    await reapAll();
+  }
+}
+
+/**
+ * What each member keeps alive on the room's JavaScript heap, in KiB, after a full
+ * collection (bench/heap-probe.ts in the room's process): what `members` more members
+ * add to a room that already holds `members`.
+ */
+export async function liveMemory(members: number): Promise<number> {
   try {
     const probe = `--expose-gc --import ${pathToFileURL(join(ROOT, builtScript("bench/heap-probe.ts")))}`;
-    const { proc, port } = await server.start([], live ? { NODE_OPTIONS: probe } : {});
-    const waker = new Waker();
+    const { proc, port } = await ROOM.start([], { NODE_OPTIONS: probe });
     const all: Listener[] = [];
-    const joinMore = async (count: number) => {
-      const target = all.length + count;
-      while (all.length < target) {
-        // a few at a time: a storm of connects would overflow the server's accept queue
-        for (let i = 0; i < 8 && all.length < target; i++) {
-          all.push(new Listener(port, () => waker.wake(), `/nick m${all.length}`));
-        }
-        await waker.until(() => all.every((m) => m.bytes > 0), 20_000, "greetings");
-      }
-    };
-    const size = live ? async () => (await liveHeap(proc)) / 1024 : async () => proc.rssKiB();
-    await joinMore(members);
-    const first = await size();
-    await joinMore(members);
-    return ((await size()) - first) / members;
+    await joinMore(port, all, members);
+    const first = await liveHeap(proc);
+    await joinMore(port, all, members);
+    return ((await liveHeap(proc)) - first) / 1024 / members;
   } finally {
     await reapAll();
   }

@@ -137,6 +137,12 @@ export class Proc {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
   }
 
+  /** The process's private anonymous memory now, in KiB (Linux: /proc/PID/smaps_rollup). */
+  anonKiB(): number {
+    const rollup = readFileSync(`/proc/${this.child.pid}/smaps_rollup`, "utf8");
+    return Number(/Anonymous:\s+(\d+) kB/.exec(rollup)?.[1]);
+  }
+
   /** Type one line (a newline is added). */
   write(line: string): void {
     this.child.stdin?.write(`${line}\n`);

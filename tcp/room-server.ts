@@ -17,6 +17,7 @@ import { LineFramer } from "../shared/line-framer.ts";
 import { LivePrompt } from "../shared/live-prompt.ts";
 import { NAME_RULE, NameBook } from "../shared/names.ts";
 import { atTurnEnd, flushAll, Outbox, toEveryone } from "../shared/outbox.ts";
+import { QuietCollector } from "../shared/quiet-gc.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
@@ -73,6 +74,12 @@ const taken = new NameBook();
 let joinedCount = 0;
 const perAddress = new Map<string, number>();
 let joinedEver = 0;
+// A storm of joins leaves V8's heap grown and full of dead announcements; once the room
+// falls quiet, one collection gives that memory back (shared/quiet-gc.ts).
+const quiet = new QuietCollector((before, after) =>
+  trace(`quiet: garbage collected, heap ${mib(before)} -> ${mib(after)} MiB`),
+);
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 // The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
 // for the operator. Nothing written there may stop the room (see shared/out-queue.ts).
@@ -269,6 +276,7 @@ function turnedAway(peer: string, why: string): void {
 }
 
 function arrive(sock: Socket): void {
+  quiet.busy();
   const address = sock.remoteAddress ?? "?";
   const count = perAddress.get(address) ?? 0;
   const full = members.size >= maxClients;
@@ -304,6 +312,7 @@ function arrive(sock: Socket): void {
   sock.on("data", (chunk: Buffer) => {
     if (member.leaving) return;
     member.framer.add(chunk);
+    quiet.busy();
     member.lineSince = member.framer.midLine ? member.lineSince || Date.now() : 0;
     if (!member.joined) {
       const first = member.framer.next();

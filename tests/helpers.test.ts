@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
 import { builtScript } from "../harness/root.ts";
+import { Waker } from "../harness/waker.ts";
 import { Address } from "../shared/address.ts";
 import { usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
@@ -13,6 +14,7 @@ import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { NameBook, scriptsOf, skeleton } from "../shared/names.ts";
+import { QuietCollector } from "../shared/quiet-gc.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
 
@@ -52,6 +54,34 @@ test("a mirror's start loads no more of node:fs and node:util than an empty modu
     const extra = [...(await loaded(builtScript(script)))].filter((m) => !floor.has(m));
     assert.equal(extra, [], script);
   }
+});
+
+test("QuietCollector collects once the process is quiet and its heap has grown, never while busy", async () => {
+  const told: number[][] = [];
+  const waker = new Waker();
+  const quiet = new QuietCollector(
+    (before, after) => {
+      told.push([before, after]);
+      waker.wake();
+    },
+    1000,
+    4 * 1024 * 1024,
+  );
+  // a busy spell: about 16 MiB alive at a time, dropped and made again
+  let kept: number[][] = [];
+  const spell = setInterval(() => {
+    quiet.busy();
+    for (let i = 0; i < 10; i++) kept.push(new Array(40_000).fill(i));
+    if (kept.length >= 50) kept = [];
+  }, 20);
+  const spellEnds = performance.now() + 2000; // twice the quiet the collector waits for
+  await waker.until(() => performance.now() >= spellEnds, 6000, "the busy spell");
+  clearInterval(spell);
+  assert.equal(told, [], "no collection while busy");
+  kept = [];
+  await waker.until(() => told.length > 0, 5000, "the quiet collection"); // ~1.2 s
+  const [[before, after] = []] = told;
+  assert.ok((after ?? 0) < (before ?? 0), `heap ${before} -> ${after} bytes`);
 });
 
 test("isByebye accepts byebye alone or with one line ending", () => {

@@ -93,12 +93,13 @@ test("the room delivers 200 members × 20 lines to everyone, in order, none lost
   );
 });
 
-test("with 1,000 members, /who arrives whole in lines of 40 names, and a newcomer's welcome counts them", async () => {
+test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's welcome counts them, and the quiet room gives its garbage back", async () => {
   const { proc: server, port } = await startServer(
     "tcp/room-server.ts",
-    ["--max-clients", "1100", "--per-address", "1100"],
+    ["--max-clients", "1100", "--per-address", "1100", "--trace"],
     "room",
   );
+  const anonEmpty = server.anonKiB();
   const waker = new Waker();
   const socks: Socket[] = [];
   const greeted = new Map<Socket, string>();
@@ -137,9 +138,17 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, and a newcome
   assert.is(who.length, 25);
   const names = who.flatMap((l) => l.replace(/^[^:]*: /, "").split(", "));
   assert.equal(new Set(names).size, 1000, "every name once");
-  const rss = server.rssKiB();
+  const anonJoined = server.anonKiB();
+
+  // shared/quiet-gc.ts: 6 s with nothing to do, then one collection, told by --trace
+  const quiet = /quiet: garbage collected, heap ([\d.]+) -> ([\d.]+) MiB/;
+  await server.err.until(() => quiet.test(server.stderr), "the quiet collection", false, 30_000);
+  const said = quiet.exec(server.stderr);
+  const [before, after] = [Number(said?.[1]), Number(said?.[2])];
+  assert.ok(after < before / 2, `heap ${before} -> ${after} MiB`);
   console.log(
-    `1,000 members: /who in ${who.length} lines; server RSS ${(rss / 1024).toFixed(1)} MiB`,
+    `1,000 members: /who in ${who.length} lines; server private memory ${(anonEmpty / 1024).toFixed(1)} MiB empty, ` +
+      `${(anonJoined / 1024).toFixed(1)} MiB once they joined; quiet, the heap went from ${before} to ${after} MiB`,
   );
 });
 
