@@ -9,8 +9,8 @@
  * ncat free each object as it dies and have nothing to give back.
  *
  * This watches for activity (`busy()`, called on every event); after `quietMs` with
- * none, if the heap has grown by `growthBytes` since the last collection, it runs one full
- * collection. V8 then sees that the process hardly allocates and shrinks the young
+ * none, if the process holds `growthBytes` more memory (resident) than after its last
+ * collection, it runs one full collection. V8 then sees that the process hardly allocates and shrinks the young
  * generation; on Node 22 and later a second, "last-resort" collection also returns the
  * pages it keeps pooled. The gc function comes from V8 itself (`--expose-gc` set at run
  * time, `gc` taken from a new context, as Node's own docs do for `v8.setFlagsFromString`),
@@ -23,7 +23,7 @@
  * @example
  * ```ts
  * import { QuietCollector } from "./quiet-gc.ts";
- * const quiet = new QuietCollector((before, after) => trace(`heap ${before} -> ${after} bytes`));
+ * const quiet = new QuietCollector((q) => trace(`heap ${q.heapBefore} -> ${q.heapAfter} bytes`));
  * socket.on("data", () => quiet.busy());
  * ```
  * @module
@@ -41,22 +41,30 @@ function v8Gc(): Gc | undefined {
   }
 }
 
+/** What one quiet spell found: the heap's size (bytes) before and after, and whether it collected. */
+export interface Quiet {
+  heapBefore: number;
+  heapAfter: number;
+  collected: boolean;
+}
+
 export class QuietCollector {
   readonly #gc = v8Gc();
-  readonly #onCollect: (heapBefore: number, heapAfter: number) => void;
+  readonly #onQuiet: (quiet: Quiet) => void;
   readonly #quietMs: number;
   readonly #growthBytes: number;
   #busy = false;
   #quietSince = Date.now();
-  #heapAfter = process.memoryUsage().heapTotal;
+  #told = false; // this quiet spell has been reported
+  #residentAfter = process.memoryUsage.rss(); // since the last collection (or the start)
 
-  /** Check every `quietMs / 4`; `onCollect` hears the heap's size before and after, in bytes. */
+  /** Check every `quietMs / 4`; `onQuiet` hears, once a quiet spell, what it found. */
   constructor(
-    onCollect: (heapBefore: number, heapAfter: number) => void = () => {},
+    onQuiet: (quiet: Quiet) => void = () => {},
     quietMs = 6000,
     growthBytes = 4 * 1024 * 1024,
   ) {
-    this.#onCollect = onCollect;
+    this.#onQuiet = onQuiet;
     this.#quietMs = quietMs;
     this.#growthBytes = growthBytes;
     if (this.#gc) setInterval(() => this.#check(), quietMs / 4).unref();
@@ -70,16 +78,20 @@ export class QuietCollector {
   #check(): void {
     const now = Date.now();
     if (this.#busy) {
-      this.#busy = false;
-      this.#quietSince = now;
+      [this.#busy, this.#told, this.#quietSince] = [false, false, now];
       return;
     }
-    if (now - this.#quietSince < this.#quietMs) return;
+    if (this.#told || now - this.#quietSince < this.#quietMs) return;
+    this.#told = true;
     const before = process.memoryUsage().heapTotal;
-    if (before < this.#heapAfter + this.#growthBytes) return;
+    if (process.memoryUsage.rss() < this.#residentAfter + this.#growthBytes) {
+      this.#onQuiet({ heapBefore: before, heapAfter: before, collected: false });
+      return;
+    }
     this.#gc?.();
     this.#gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
-    this.#heapAfter = process.memoryUsage().heapTotal;
-    this.#onCollect(before, this.#heapAfter);
+    this.#residentAfter = process.memoryUsage.rss();
+    const heapAfter = process.memoryUsage().heapTotal;
+    this.#onQuiet({ heapBefore: before, heapAfter, collected: true });
   }
 }

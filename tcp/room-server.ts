@@ -76,8 +76,12 @@ const perAddress = new Map<string, number>();
 let joinedEver = 0;
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
 // falls quiet, one collection gives that memory back (shared/quiet-gc.ts).
-const quiet = new QuietCollector((before, after) =>
-  trace(`quiet: garbage collected, heap ${mib(before)} -> ${mib(after)} MiB`),
+const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
+  trace(
+    collected
+      ? `quiet: garbage collected, heap ${mib(heapBefore)} -> ${mib(heapAfter)} MiB`
+      : `quiet: heap ${mib(heapBefore)} MiB, memory grown too little since the last collection to collect`,
+  ),
 );
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 

@@ -60,8 +60,8 @@ test("QuietCollector collects once the process is quiet and its heap has grown, 
   const told: number[][] = [];
   const waker = new Waker();
   const quiet = new QuietCollector(
-    (before, after) => {
-      told.push([before, after]);
+    ({ heapBefore, heapAfter, collected }) => {
+      if (collected) told.push([heapBefore, heapAfter]);
       waker.wake();
     },
     1000,

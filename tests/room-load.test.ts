@@ -140,15 +140,22 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's 
   assert.equal(new Set(names).size, 1000, "every name once");
   const anonJoined = server.anonKiB();
 
-  // shared/quiet-gc.ts: 6 s with nothing to do, then one collection, told by --trace
-  const quiet = /quiet: garbage collected, heap ([\d.]+) -> ([\d.]+) MiB/;
-  await server.err.until(() => quiet.test(server.stderr), "the quiet collection", false, 30_000);
+  // shared/quiet-gc.ts: after 6 s with nothing to do, one collection if the process holds
+  // 4 MiB more than after the last (it always does here; the other case is still read)
+  const quiet =
+    /quiet: (?:garbage collected, heap [\d.]+ -> ([\d.]+) MiB|heap ([\d.]+) MiB, memory grown too little)/;
+  await server.err.until(
+    () => quiet.test(server.stderr),
+    "the quiet spell's report",
+    false,
+    30_000,
+  );
   const said = quiet.exec(server.stderr);
-  const [before, after] = [Number(said?.[1]), Number(said?.[2])];
-  assert.ok(after < before / 2, `heap ${before} -> ${after} MiB`);
+  const heap = Number(said?.[1] ?? said?.[2]);
+  assert.ok(heap < 16, `quiet, the heap is back under 16 MiB: ${said?.[0]}`);
   console.log(
     `1,000 members: /who in ${who.length} lines; server private memory ${(anonEmpty / 1024).toFixed(1)} MiB empty, ` +
-      `${(anonJoined / 1024).toFixed(1)} MiB once they joined; quiet, the heap went from ${before} to ${after} MiB`,
+      `${(anonJoined / 1024).toFixed(1)} MiB once they joined; ${said?.[0]}`,
   );
 });
 
