@@ -10,14 +10,18 @@
  *
  * This watches for activity (`busy()`, called on every event); after `quietMs` with
  * none, if the process holds `growthBytes` more memory (resident) than after its last
- * collection, it runs one full collection. V8 then sees that the process hardly allocates and shrinks the young
- * generation; on Node 22 and later a second, "last-resort" collection also returns the
- * pages it keeps pooled. The gc function comes from V8 itself (`--expose-gc` set at run
- * time, `gc` taken from a new context, as Node's own docs do for `v8.setFlagsFromString`),
- * so no flag is needed on the command line. Where there is none (Deno), nothing happens.
+ * collection, it runs one full collection. V8 then sees that the process hardly
+ * allocates and shrinks the young generation; on Node 22 and later a second,
+ * "last-resort" collection also returns the pages it keeps pooled. The gc function comes
+ * from V8 itself (`--expose-gc` set at run time, `gc` taken from a new context), so no
+ * flag is needed on the command line; Deno 2 hands it over the same way (checked). Where
+ * there is none, nothing happens.
  *
- * V8 judges its allocation rate over the last 5 s: a collection sooner after the busy
- * spell frees the dead objects but keeps the young generation at its grown size.
+ * V8 judges its allocation rate over the last 5 s (its GC tracer's throughput window) and
+ * shrinks the young generation only below 1000 bytes a millisecond: a collection sooner
+ * after the busy spell frees the dead objects but keeps the young generation at its grown
+ * size (seen here: 16 MiB kept 2 s after a join storm, 1 MiB after 6 s; the 1,000-member
+ * test in tests/room-load.test.ts would fail on it).
  * Measured with bench/ (docs/benchmarks.md, "Room memory per idle member").
  *
  * @example

@@ -76,6 +76,7 @@ const perAddress = new Map<string, number>();
 let joinedEver = 0;
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
 // falls quiet, one collection gives that memory back (shared/quiet-gc.ts).
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
   trace(
     collected
@@ -83,7 +84,6 @@ const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
       : `quiet: heap ${mib(heapBefore)} MiB, memory grown too little since the last collection to collect`,
   ),
 );
-const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 // The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
 // for the operator. Nothing written there may stop the room (see shared/out-queue.ts).

@@ -56,7 +56,7 @@ test("a mirror's start loads no more of node:fs and node:util than an empty modu
   }
 });
 
-test("QuietCollector collects once the process is quiet and its heap has grown, never while busy", async () => {
+test("QuietCollector collects once the process is quiet and holds more memory, never while busy", async () => {
   const told: number[][] = [];
   const waker = new Waker();
   const quiet = new QuietCollector(
