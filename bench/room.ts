@@ -483,7 +483,8 @@ export async function idleMemory(
     await joinMore(port, [], members);
     const joined = performance.now();
     if (server === ROOM && waitQuiet) {
-      // six quiet seconds, then a check every 1.5 s: 30 s is four times that
+      // a collection 1.5-3 s into the quiet, the second and its report 6 s later: about
+      // 9 s; 30 s is three times that
       await proc.err.until(
         () => collected() > before,
         "the room's quiet collection",

@@ -8,20 +8,24 @@
  * idle room allocates nothing, so no collection ever comes to give them back. Python and
  * ncat free each object as it dies and have nothing to give back.
  *
- * This watches for activity (`busy()`, called on every event); after `quietMs` with
- * none, if the process holds `growthBytes` more memory (resident) than after its last
- * collection, it runs one full collection. V8 then sees that the process hardly
- * allocates and shrinks the young generation; on Node 22 and later a second,
- * "last-resort" collection also returns the pages it keeps pooled. The gc function comes
+ * This watches for activity (`busy()`, called on every event). Once the process has been
+ * quiet for a check's interval (`quietMs / 4`), if it holds `growthBytes` more memory
+ * (resident) than after its last collection, it runs a full collection, which frees the
+ * dead objects; `quietMs` later, still quiet, a second one. V8 then sees that the process
+ * has hardly allocated since the first and shrinks the young generation; on Node 22 and
+ * later a "last-resort" collection also returns the pages V8 keeps pooled. The gc function comes
  * from V8 itself (`--expose-gc` set at run time, `gc` taken from a new context), so no
  * flag is needed on the command line; Deno 2 hands it over the same way (checked). Where
  * there is none, nothing happens.
  *
- * V8 judges its allocation rate over the last 5 s (its GC tracer's throughput window) and
- * shrinks the young generation only below 1000 bytes a millisecond: a collection sooner
- * after the busy spell frees the dead objects but keeps the young generation at its grown
- * size (seen here: 16 MiB kept 2 s after a join storm, 1 MiB after 6 s; the 1,000-member
- * test in tests/room-load.test.ts would fail on it).
+ * Why two: V8 shrinks the young generation only when the process allocated less than
+ * 1000 bytes a millisecond over the last 5 s (its GC tracer's throughput window), and it
+ * counts the bytes allocated since the previous collection over the time since then. A
+ * single collection 6 s into the quiet counts what the busy spell allocated after its
+ * last collection too, up to the whole 16 MiB young generation: sometimes too much, and
+ * the young generation stays grown (seen in CI: heap 37.7 -> 26.0 MiB). The second one
+ * counts only the quiet (seen here: 16 MiB kept 2 s after a join storm, 1 MiB after 6 s;
+ * the 1,000-member test in tests/room-load.test.ts fails without it).
  * Measured with bench/ (docs/benchmarks.md, "Room memory per idle member").
  *
  * @example
@@ -58,8 +62,9 @@ export class QuietCollector {
   readonly #quietMs: number;
   readonly #growthBytes: number;
   #busy = false;
-  #quietSince = Date.now();
   #told = false; // this quiet spell has been reported
+  /** The first collection of this quiet spell: when, and the heap's size before it. */
+  #first: { at: number; heapBefore: number } | undefined;
   #residentAfter = process.memoryUsage.rss(); // since the last collection (or the start)
 
   /** Check every `quietMs / 4`; `onQuiet` hears, once a quiet spell, what it found. */
@@ -74,7 +79,7 @@ export class QuietCollector {
     if (this.#gc) setInterval(() => this.#check(), quietMs / 4).unref();
   }
 
-  /** Something happened: the quiet starts again from now. */
+  /** Something happened: the quiet starts again at the next check. */
   busy(): void {
     this.#busy = true;
   }
@@ -82,20 +87,27 @@ export class QuietCollector {
   #check(): void {
     const now = Date.now();
     if (this.#busy) {
-      [this.#busy, this.#told, this.#quietSince] = [false, false, now];
+      [this.#busy, this.#told, this.#first] = [false, false, undefined];
       return;
     }
-    if (this.#told || now - this.#quietSince < this.#quietMs) return;
+    if (this.#told) return;
+    if (this.#first === undefined) {
+      const heapBefore = process.memoryUsage().heapTotal;
+      if (process.memoryUsage.rss() < this.#residentAfter + this.#growthBytes) {
+        this.#told = true;
+        this.#onQuiet({ heapBefore, heapAfter: heapBefore, collected: false });
+        return;
+      }
+      this.#gc?.(); // the dead objects go now; the young generation keeps its size
+      this.#first = { at: now, heapBefore };
+      return;
+    }
+    if (now - this.#first.at < this.#quietMs) return;
     this.#told = true;
-    const before = process.memoryUsage().heapTotal;
-    if (process.memoryUsage.rss() < this.#residentAfter + this.#growthBytes) {
-      this.#onQuiet({ heapBefore: before, heapAfter: before, collected: false });
-      return;
-    }
     this.#gc?.();
     this.#gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
     this.#residentAfter = process.memoryUsage.rss();
     const heapAfter = process.memoryUsage().heapTotal;
-    this.#onQuiet({ heapBefore: before, heapAfter, collected: true });
+    this.#onQuiet({ heapBefore: this.#first.heapBefore, heapAfter, collected: true });
   }
 }
