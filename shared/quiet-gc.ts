@@ -13,10 +13,10 @@
  * (resident) than after its last collection, it runs a full collection, which frees the
  * dead objects; `quietMs` later, still quiet, a second one. V8 then sees that the process
  * has hardly allocated since the first and shrinks the young generation; on Node 22 and
- * later a "last-resort" collection also returns the pages V8 keeps pooled. The gc function comes
- * from V8 itself (`--expose-gc` set at run time, `gc` taken from a new context), so no
- * flag is needed on the command line; Deno 2 hands it over the same way (checked). Where
- * there is none, nothing happens.
+ * later a "last-resort" collection also returns the pages V8 keeps pooled. The gc
+ * function comes from V8 itself (`--expose-gc` set at run time, `gc` taken from a new
+ * context), so no flag is needed on the command line; Deno 2 hands it over the same way
+ * (checked). Where there is none, nothing happens.
  *
  * Why two: V8 shrinks the young generation only when the process allocated less than
  * 1000 bytes a millisecond over the last 5 s (its GC tracer's throughput window), and it
