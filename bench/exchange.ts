@@ -129,22 +129,24 @@ const cpuSeconds = (pid: number | undefined) => cpuMs(pid) / 1000;
 
 export interface ExchangeResult {
   name: string;
-  /** Wall time per exchange of the second `exchanges`, once both programs are warm. */
+  /** Wall time per exchange of the last lot, once both programs are warm. */
   usPerExchange: number;
-  /** The same, over the first `exchanges`, from the programs' first prompt (cold). */
+  /** The same, over the first lot, from the programs' first prompt (cold). */
   coldUsPerExchange: number;
-  /** CPU time of both programs, per exchange. */
+  /** The same for every lot, in order: how the programs warm up. */
+  lotUs: number[];
+  /** CPU time of both programs, per exchange of the last lot. */
   cpuUsPerExchange: number;
   /** CPU time of this driver, per exchange: it must stay well below the programs'. */
   driverCpuUsPerExchange: number;
 }
 
 /**
- * Run `exchanges` exchanges through `pair`, then as many again: the first lot from the
- * programs' first prompt (cold: a JIT compiles the hot paths while it runs), the second
+ * Run `lots` lots of `exchanges` exchanges through `pair`, each timed: the first from the
+ * programs' first prompt (cold: a JIT compiles the hot paths while it runs), the last
  * measured warm, CPU included. Each clock runs from its first line written.
  */
-export async function exchange(pair: Pair, exchanges: number): Promise<ExchangeResult> {
+export async function exchange(pair: Pair, exchanges: number, lots = 2): Promise<ExchangeResult> {
   const port = await freePort();
   const start = (command: string[]) =>
     spawn(command[0] as string, command.slice(1), {
@@ -170,16 +172,19 @@ export async function exchange(pair: Pair, exchanges: number): Promise<ExchangeR
       }
       return ((performance.now() - t0) * 1000) / exchanges;
     };
-    const coldUs = await lot(1);
+    const lotUs: number[] = [];
+    for (let n = 0; n < lots - 1; n++) lotUs.push(await lot(n * exchanges + 1));
     const cpu0 = cpuSeconds(server.pid) + cpuSeconds(client.pid);
     const driver0 = process.cpuUsage();
-    const us = await lot(exchanges + 1);
+    const us = await lot((lots - 1) * exchanges + 1);
+    lotUs.push(us);
     const cpu = cpuSeconds(server.pid) + cpuSeconds(client.pid) - cpu0;
     const driver = process.cpuUsage(driver0);
     return {
       name: pair.name,
       usPerExchange: us,
-      coldUsPerExchange: coldUs,
+      coldUsPerExchange: lotUs[0] as number,
+      lotUs,
       cpuUsPerExchange: (cpu * 1e6) / exchanges,
       driverCpuUsPerExchange: (driver.user + driver.system) / exchanges,
     };

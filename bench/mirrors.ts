@@ -158,10 +158,11 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       ? await certsCost(process.env.NODE_EXTRA_CA_CERTS, rounds)
       : "";
     const exchanges = o.quick ? 20 : 1000;
+    const lots = o.quick ? 2 : 5;
     const exRounds = o.quick ? 1 : 7;
     const sections: string[] = [startTable(starts, rounds, anchored) + certs];
     for (const kind of ["tcp", "udp"] as const) {
-      o.log(`${kind} exchange: ${exchanges} exchanges × ${exRounds} rounds`);
+      o.log(`${kind} exchange: ${lots} lots of ${exchanges} exchanges × ${exRounds} rounds`);
       const pairs: Pair[] = [];
       if (python && o.python) pairs.push(pythonPair(kind, o.python, scratch, python));
       pairs.push(mirrorPair(kind, undefined, `, on Node ${process.versions.node}`));
@@ -169,9 +170,11 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
       const cpu = new Map<string, number[]>();
       const cold = new Map<string, number[]>();
+      const byLot = new Map<string, number[][]>(); // per pair, per round, per lot
       const rows = await interleaved(pairs, exRounds, async (pair) => {
-        const r = await exchange(pair, exchanges);
+        const r = await exchange(pair, exchanges, lots);
         cold.set(pair.name, [...(cold.get(pair.name) ?? []), r.coldUsPerExchange]);
+        byLot.set(pair.name, [...(byLot.get(pair.name) ?? []), r.lotUs]);
         cpu.set(pair.name, [
           ...(cpu.get(pair.name) ?? []),
           r.cpuUsPerExchange,
@@ -183,7 +186,8 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       for (let r = 0; r < exRounds; r++)
         floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
       const floor = summary(floors);
-      sections.push(exchangeTable(kind, exchanges, rows, cpu, cold, floor, anchored));
+      sections.push(exchangeTable(kind, exchanges, lots, rows, cpu, cold, floor, anchored));
+      sections.push(warmUpTable(exchanges, lots, pairs, byLot, anchored));
     }
     return sections.join("\n");
   } finally {
@@ -254,6 +258,7 @@ ${lines.join("\n")}
 function exchangeTable(
   kind: "tcp" | "udp",
   exchanges: number,
+  lots: number,
   rows: { name: string; value: Summary; ratio: Summary | undefined }[],
   cpu: Map<string, number[]>,
   cold: Map<string, number[]>,
@@ -276,14 +281,51 @@ function exchangeTable(
 One exchange: a line written to the client's stdin, the server showing its prompt, a line
 written to the server's stdin, the client showing its next prompt. The same driver runs
 every pair (it counts prompts in the bytes as they come), rounds interleaved. Each round
-starts both programs and runs ${exchanges} exchanges from their first prompt (cold: Node's
-JIT compiles the hot paths while they run; Python has no JIT), then ${exchanges} more
-(warm), which are the first columns. CPU is both programs' together, per warm exchange;
-the driver's own CPU is beside it, to show the driver is not what limits the pace. Floor:
-the same exchange between two bare sockets in one process, ${show(floor)} µs.
+starts both programs and runs ${lots} lots of ${exchanges} exchanges from their first prompt.
+The first lot is cold (Node's JIT compiles the hot paths while it runs; Python has no
+JIT), the last is warm: the first columns. The table after this one shows every lot. CPU
+is both programs' together, per warm exchange; the driver's own CPU is beside it, to show
+the driver is not what limits the pace. Floor: the same exchange between two bare sockets
+in one process, ${show(floor)} µs.
 
 | pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python |
 |---|---|---|---|---|---|---|
+${lines.join("\n")}
+`;
+}
+
+/**
+ * How each pair warms up: µs per exchange of each lot (median over rounds) and its ratio
+ * to Python's same lot in the same round.
+ */
+function warmUpTable(
+  exchanges: number,
+  lots: number,
+  pairs: Pair[],
+  byLot: Map<string, number[][]>,
+  anchored: boolean,
+): string {
+  const anchor = anchored ? (byLot.get(pairs[0]?.name ?? "") ?? []) : [];
+  const cell = (name: string, lot: number) => {
+    const rounds = byLot.get(name) ?? [];
+    const us = summary(rounds.map((r) => r[lot] as number)).median.toFixed(0);
+    if (!anchored || name === pairs[0]?.name) return us;
+    const ratio = summary(rounds.map((r, i) => (r[lot] as number) / (anchor[i]?.[lot] as number)));
+    return `${us}, ×${ratio.median.toFixed(2)}`;
+  };
+  const head = Array.from(
+    { length: lots },
+    (_, l) => `${l * exchanges + 1}-${(l + 1) * exchanges}`,
+  );
+  const lines = pairs.map(
+    (p) => `| ${p.name} | ${head.map((_, l) => cell(p.name, l)).join(" | ")} |`,
+  );
+  return `Each lot of ${exchanges}, by its exchanges: µs per exchange (median over rounds)${
+    anchored ? ", and × Python's same lot in the same round (median)" : ""
+  }.
+
+| pair | ${head.join(" | ")} |
+|---|${head.map(() => "---").join("|")}|
 ${lines.join("\n")}
 `;
 }
