@@ -131,9 +131,7 @@ export interface ExchangeResult {
   name: string;
   /** Wall time per exchange of the last lot, once both programs are warm. */
   usPerExchange: number;
-  /** The same, over the first lot, from the programs' first prompt (cold). */
-  coldUsPerExchange: number;
-  /** The same for every lot, in order: how the programs warm up. */
+  /** The same for every lot, in order, the first from the programs' first prompt (cold). */
   lotUs: number[];
   /** CPU time of both programs, per exchange of the last lot. */
   cpuUsPerExchange: number;
@@ -183,7 +181,6 @@ export async function exchange(pair: Pair, exchanges: number, lots = 2): Promise
     return {
       name: pair.name,
       usPerExchange: us,
-      coldUsPerExchange: lotUs[0] as number,
       lotUs,
       cpuUsPerExchange: (cpu * 1e6) / exchanges,
       driverCpuUsPerExchange: (driver.user + driver.system) / exchanges,

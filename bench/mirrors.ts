@@ -169,11 +169,9 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       const node24 = nodeRuntime("node24");
       if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
       const cpu = new Map<string, number[]>();
-      const cold = new Map<string, number[]>();
       const byLot = new Map<string, number[][]>(); // per pair, per round, per lot
       const rows = await interleaved(pairs, exRounds, async (pair) => {
         const r = await exchange(pair, exchanges, lots);
-        cold.set(pair.name, [...(cold.get(pair.name) ?? []), r.coldUsPerExchange]);
         byLot.set(pair.name, [...(byLot.get(pair.name) ?? []), r.lotUs]);
         cpu.set(pair.name, [
           ...(cpu.get(pair.name) ?? []),
@@ -186,7 +184,7 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       for (let r = 0; r < exRounds; r++)
         floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
       const floor = summary(floors);
-      sections.push(exchangeTable(kind, exchanges, lots, rows, cpu, cold, floor, anchored));
+      sections.push(exchangeTable(kind, exchanges, lots, rows, cpu, byLot, floor, anchored));
       sections.push(warmUpTable(exchanges, lots, pairs, byLot, anchored));
     }
     return sections.join("\n");
@@ -261,20 +259,19 @@ function exchangeTable(
   lots: number,
   rows: { name: string; value: Summary; ratio: Summary | undefined }[],
   cpu: Map<string, number[]>,
-  cold: Map<string, number[]>,
+  byLot: Map<string, number[][]>,
   floor: Summary,
   anchored: boolean,
 ): string {
   const perRow = (name: string, pick: number) =>
     summary((cpu.get(name) ?? []).filter((_, i) => i % 2 === pick));
-  const anchor = cold.get(rows[0]?.name ?? "") ?? [];
-  const coldRatio = (name: string) =>
-    summary((cold.get(name) ?? []).map((us, round) => us / (anchor[round] as number)));
+  const cold = (name: string) => summary(lotOf(byLot, name, 0));
+  const coldRatio = (name: string) => lotRatio(byLot, rows[0]?.name ?? "", name, 0);
   const ratio = (r: { name: string; ratio: Summary | undefined }, of: Summary | undefined) =>
     anchored ? (r.ratio ? show(of as Summary, 2) : "1 (the anchor)") : "n/a";
   const lines = rows.map(
     (r) =>
-      `| ${r.name} | ${show(r.value, 0)} | ${ratio(r, r.ratio)} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} | ${show(summary(cold.get(r.name) ?? []), 0)} | ${ratio(r, coldRatio(r.name))} |`,
+      `| ${r.name} | ${show(r.value, 0)} | ${ratio(r, r.ratio)} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} | ${show(cold(r.name), 0)} | ${ratio(r, coldRatio(r.name))} |`,
   );
   return `## Mirror exchange, ${kind.toUpperCase()}
 
@@ -294,6 +291,22 @@ ${lines.join("\n")}
 `;
 }
 
+/** µs per exchange of lot `lot` of pair `name`, one per round. */
+function lotOf(byLot: Map<string, number[][]>, name: string, lot: number): number[] {
+  return (byLot.get(name) ?? []).map((round) => round[lot] as number);
+}
+
+/** Lot `lot` of pair `name` ÷ the same lot of pair `anchor`, round by round. */
+function lotRatio(
+  byLot: Map<string, number[][]>,
+  anchor: string,
+  name: string,
+  lot: number,
+): Summary {
+  const under = lotOf(byLot, anchor, lot);
+  return summary(lotOf(byLot, name, lot).map((us, round) => us / (under[round] as number)));
+}
+
 /**
  * How each pair warms up: µs per exchange of each lot (median over rounds) and its ratio
  * to Python's same lot in the same round.
@@ -305,13 +318,11 @@ function warmUpTable(
   byLot: Map<string, number[][]>,
   anchored: boolean,
 ): string {
-  const anchor = anchored ? (byLot.get(pairs[0]?.name ?? "") ?? []) : [];
+  const anchor = pairs[0]?.name ?? "";
   const cell = (name: string, lot: number) => {
-    const rounds = byLot.get(name) ?? [];
-    const us = summary(rounds.map((r) => r[lot] as number)).median.toFixed(0);
-    if (!anchored || name === pairs[0]?.name) return us;
-    const ratio = summary(rounds.map((r, i) => (r[lot] as number) / (anchor[i]?.[lot] as number)));
-    return `${us}, ×${ratio.median.toFixed(2)}`;
+    const us = summary(lotOf(byLot, name, lot)).median.toFixed(0);
+    if (!anchored || name === anchor) return us;
+    return `${us}, ×${lotRatio(byLot, anchor, name, lot).median.toFixed(2)}`;
   };
   const head = Array.from(
     { length: lots },

@@ -480,9 +480,10 @@ export async function idleMemory(
     const [anon0, rss0] = [proc.anonKiB(), proc.rssKiB()];
     const collected = () => (proc.stderr.match(/quiet: garbage collected/g) ?? []).length;
     const before = collected();
+    const quiet = server === ROOM && waitQuiet; // ncat frees as it goes: nothing to wait for
     await joinMore(port, [], members);
     const joined = performance.now();
-    if (server === ROOM && waitQuiet) {
+    if (quiet) {
       // a collection 1.5-3 s into the quiet, the second and its report 6 s later: about
       // 9 s; 30 s is three times that
       await proc.err.until(
@@ -492,8 +493,8 @@ export async function idleMemory(
         30_000,
       );
     }
-    const quietMs = server === ROOM && waitQuiet ? performance.now() - joined : 0;
-    if (server === ROOM && waitQuiet) await settled(() => proc.anonKiB());
+    const quietMs = quiet ? performance.now() - joined : 0;
+    if (quiet) await settled(() => proc.anonKiB());
     return {
       anon: (proc.anonKiB() - anon0) / members,
       rss: (proc.rssKiB() - rss0) / members,

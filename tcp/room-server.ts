@@ -75,7 +75,7 @@ let joinedCount = 0;
 const perAddress = new Map<string, number>();
 let joinedEver = 0;
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
-// falls quiet, one collection gives that memory back (shared/quiet-gc.ts).
+// falls quiet, two collections give that memory back (shared/quiet-gc.ts).
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
   trace(
