@@ -2,14 +2,20 @@
 // starts several). It plays the members with ids --from to --to - 1 of a room of --clients,
 // reads orders on stdin and reports on stdout, one JSON object a line.
 //
-//   joined                 every member of this process has been greeted by the server
+//   joined                 every member of this process has been greeted by the server;
+//                          with --start connected, once every member's connect() has
+//                          returned, which only means the kernel finished the handshake:
+//                          the server may not have taken the member in yet (the race
+//                          behind the 500-client stall, bench/room.ts joinRace)
 //   go   (stdin)           burst: each member writes --lines lines at once, "m<id> <seq>";
 //                          with --rounds R, R bursts, each after the last one's report,
 //                          the sequence numbers running on (the first warms the server up)
 //                          paced: each member sends one line every 1/--pace s for --seconds,
 //                          "t <id> <seq> <sent at, ms since the epoch>"
 //   done                   every member has every other member's lines (or the deadline
-//                          passed): counts, order problems, latencies, this process's CPU
+//                          passed): counts, order problems, latencies, this process's CPU,
+//                          how many members the server greeted only after go, and when
+//                          it greeted the last one (ms after go)
 //
 // Each member checks that each sender's lines arrive in order, none lost or doubled.
 import { connect, type Socket } from "node:net";
@@ -26,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "0" },
     deadline: { type: "string", default: "60" },
     rounds: { type: "string", default: "1" },
+    start: { type: "string", default: "greeted" },
   },
 });
 const PORT = Number(values.port);
@@ -36,6 +43,7 @@ const PACE = Number(values.pace);
 const SECONDS = Number(values.seconds);
 const DEADLINE_MS = Number(values.deadline) * 1000;
 const ROUNDS = Number(values.rounds);
+const ON_CONNECT = values.start === "connected";
 
 const now = () => performance.timeOrigin + performance.now();
 const report = (what: object) => process.stdout.write(`${JSON.stringify(what)}\n`);
@@ -52,7 +60,8 @@ class Member {
   readonly sock: Socket;
   readonly next = new Int32Array(N);
   received = 0;
-  greeted = false;
+  /** When the server first said something to this member: it had taken it in. */
+  greetedAt = Number.POSITIVE_INFINITY;
   complete = false;
   #rest = "";
 
@@ -79,9 +88,9 @@ class Member {
       start = nl + 1;
     }
     this.#rest = text.slice(start);
-    if (!this.greeted) {
-      this.greeted = true;
-      greeted();
+    if (this.greetedAt === Number.POSITIVE_INFINITY) {
+      this.greetedAt = now();
+      if (!ON_CONNECT) joined();
     }
     if (!this.complete && this.received >= expected) {
       this.complete = true;
@@ -137,15 +146,16 @@ function connectMore(): void {
     connecting += 1;
     m.sock.once("connect", () => {
       connecting -= 1;
+      if (ON_CONNECT) joined();
       connectMore();
     });
   }
 }
 connectMore();
-let greetedCount = 0;
-function greeted(): void {
-  greetedCount += 1;
-  if (greetedCount === TO - FROM) report({ joined: true });
+let joinedCount = 0;
+function joined(): void {
+  joinedCount += 1;
+  if (joinedCount === TO - FROM) report({ joined: true });
 }
 
 let cpuAtGo = process.cpuUsage();
@@ -216,6 +226,11 @@ function finish(): void {
     received,
     expected: (PACE > 0 ? expected : (N - 1) * LINES) * members.length,
     problem,
+    greetedLate: members.filter((m) => m.greetedAt > goAt).length,
+    lastGreetedMs: Math.max(
+      0,
+      ...members.filter((m) => Number.isFinite(m.greetedAt)).map((m) => m.greetedAt - goAt),
+    ),
     cpuMs: (cpu.user + cpu.system) / 1000,
     latency: spread,
     round,

@@ -6,6 +6,8 @@
  *   deliveries a second. The members live in load-generator processes of their own
  *   (bench/room-worker.ts), and the CPU each process used is measured beside the server's,
  *   so a run shows which side was the bottleneck.
+ * - `joinRace`: the same burst begun before the server has taken every member in (the
+ *   500-client stall of issue 10): what a load generator that does not wait sees.
  * - `latency`: p50/p99 from send to receipt at a fixed offered load, below both capacities.
  * - `slowReader`: one member stops reading while another sends as fast as the server takes.
  * - `flood`: the latency of ordinary chat while one member floods.
@@ -20,6 +22,7 @@
  * @module
  */
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -71,6 +74,8 @@ interface WorkerReport {
   received: number;
   expected: number;
   problem?: string;
+  greetedLate: number;
+  lastGreetedMs: number;
   cpuMs: number;
   latency: Record<string, number>;
 }
@@ -180,6 +185,69 @@ export async function capacity(
     const cpuBefore = cpuMs(proc.child.pid);
     const reports = await run(procs, deadline, 2);
     return result(reports, cpuMs(proc.child.pid) - cpuBefore);
+  } finally {
+    await reapAll();
+  }
+}
+
+export interface JoinRaceResult {
+  server: string;
+  /** Share of the N × (N − 1) × L deliveries that arrived before the deadline. */
+  delivered: number;
+  /** Members the server first greeted after the burst had begun. */
+  greetedLate: number;
+  /** When it greeted the last member, ms after the burst began (0: before it). */
+  lastGreetedMs: number;
+  /** The run ended at its deadline, deliveries still missing. */
+  cutShort: boolean;
+  /**
+   * Handshakes the kernel dropped because a listening socket's accept queue was full
+   * (TcpExt ListenOverflows, this network namespace, over the run): the client retries.
+   */
+  listenOverflows: number;
+}
+
+/** The kernel's count of handshakes dropped at a full accept queue, or NaN without /proc. */
+function listenOverflows(): number {
+  try {
+    const [names, values] = readFileSync("/proc/net/netstat", "latin1")
+      .split("\n")
+      .filter((line) => line.startsWith("TcpExt:"))
+      .map((line) => line.split(" "));
+    return Number(values?.[names?.indexOf("ListenOverflows") ?? -1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * The 500-client stall: the burst of `capacity`, begun when every member's connect() has
+ * returned instead of when the server has greeted every member. A returned connect() only
+ * means the kernel finished the handshake; the connection may still wait in the listening
+ * socket's accept queue, or for its first line, and a chat server sends a line only to the
+ * members it had taken in when the line was said. Lines said before then never reach a
+ * latecomer: the run ends at its deadline with nothing queued anywhere, both sides idle.
+ */
+export async function joinRace(
+  server: ChatServer,
+  clients: number,
+  lines: number,
+  deadlineS: number,
+): Promise<JoinRaceResult> {
+  try {
+    const { port } = await server.start();
+    const overflowsBefore = listenOverflows();
+    const args = ["--lines", String(lines), "--deadline", String(deadlineS)];
+    const procs = await generators(port, clients, 2, [...args, "--start", "connected"]);
+    const reports = await run(procs, deadlineS);
+    return {
+      server: server.name,
+      delivered: rate(reports).received / (clients * (clients - 1) * lines),
+      greetedLate: reports.reduce((n, r) => n + r.greetedLate, 0),
+      lastGreetedMs: Math.max(...reports.map((r) => r.lastGreetedMs)),
+      cutShort: reports.some((r) => r.received < r.expected),
+      listenOverflows: listenOverflows() - overflowsBefore,
+    };
   } finally {
     await reapAll();
   }

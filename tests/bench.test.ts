@@ -18,7 +18,8 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   writeFileSync(certs, "");
   const env = { env: { NODE_V8_COVERAGE: undefined, NODE_EXTRA_CA_CERTS: certs } };
   const bench = spawnScript("bench/run.ts", ["--quick", "--out", out], "bench", env);
-  // about 8 s of work unloaded; two minutes is far beyond what a loaded machine adds
+  // about 10 s of work unloaded (14 s if the join race is cut short at its 2 s deadline,
+  // room and ncat alike); two minutes is far beyond what a loaded machine adds
   assert.equal(await bench.waitExit(120_000), { code: 0, signal: null }, bench.transcript());
   const report = readFileSync(out, "utf8");
   const headings = [
@@ -26,6 +27,7 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
     "## Mirror exchange, TCP",
     "## Mirror exchange, UDP",
     "## Room capacity",
+    "## The 500-client stall: a burst begun before everyone was taken in",
     "## Room latency at a fixed load",
     "## One member stops reading",
     "## Chat during a flood",
@@ -42,6 +44,10 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   assert.is((report.match(/```mermaid\nxychart-beta\n/g) ?? []).length, 1);
   assert.match(report, /\| 20 × 5 \| tcp\/room-server\.ts \| [\d.]+ \(/);
   assert.is(report.includes("| 20 × 5 | ncat --chat |"), haveTool("ncat"));
+  assert.match(
+    report,
+    /runs ended by the deadline \|\n\|[-|]+\n\| tcp\/room-server\.ts \| [\d.]+ /,
+  );
   // the ratio table's last column: the first, unmeasured burst
   if (haveTool("ncat"))
     assert.match(report, /\| 20 × 5 \| [\d.]+ .*\| [\d.]+ \([\d.]+–[\d.]+\) \|\n/);

@@ -302,6 +302,15 @@ const twinOf = (page: string) =>
     ? page.replace("docs/zh/", "docs/")
     : page.replace("docs/", "docs/zh/");
 
+test("the 中文 benchmarks guide has a section for each section make bench writes, named in English too", () => {
+  const sections = (page: string) =>
+    [...read(page).matchAll(/^## (.+)$/gm)].map((m) => m[1] as string);
+  const guided = sections("docs/zh/benchmarks.md").map((h) => /（(.+)）$/.exec(h)?.[1]);
+  for (const heading of sections("docs/benchmarks.md")) {
+    assert.ok(guided.includes(heading), `docs/zh/benchmarks.md: no section for "${heading}"`);
+  }
+});
+
 test("docs/zh mirrors docs page for page: the same pages, the same code blocks, each linking to its twin", () => {
   const names = (dir: string) => pagesIn(dir).map((p) => p.slice(dir.length + 1));
   assert.equal(names("docs/zh"), names("docs"), "the same file names");

@@ -78,6 +78,28 @@ test("a line over 4 KiB is refused with an error to its sender; the room is unaf
   assert.not.match(server.stderr, /Error| {4}at /);
 });
 
+// The 500-client stall of issue 10 in miniature (bench/room.ts joinRace): a client whose
+// connect() has returned is not yet a member, and what is said before it joins is gone.
+test("a member hears only what is said after it joined: a returned connect() is not a join", async () => {
+  const { proc: server, port } = await room();
+  const alice = await named(port, "alice");
+  const bob = await rawTcpClient(port, "bob"); // the handshake is done; bob has not named itself
+  alice.sock.write("said before bob joined\n");
+  await server.waitFor("stdout", "<alice> said before bob joined\n");
+  bob.sock.write("/nick bob\n");
+  await bob.got.waitFor(/\* welcome, \w+\. /);
+  alice.sock.write("said after\n");
+  await bob.got.waitFor("<alice> said after\n");
+  await server.waitFor("stdout", "<alice> said after\n");
+  // The room waits 0.5 s for a name: on a machine too slow to relay alice's line within
+  // that, bob had joined (as userN) first, and then he must have heard it.
+  if (/said before bob joined\n[^]*\* \w+ joined\n/.test(server.stdout)) {
+    assert.not.match(bob.got.text, /said before/, "a line said before the join is not replayed");
+  } else {
+    assert.match(bob.got.text, "<alice> said before bob joined\n");
+  }
+});
+
 test("past --max-clients a newcomer is told the room is full and closed", async () => {
   const { proc: server, port } = await room(["--max-clients", "2"]);
   await member(port, "one");
