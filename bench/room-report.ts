@@ -46,6 +46,22 @@ async function sideBySide<T>(runs: number, f: (server: ChatServer) => Promise<T>
   return results;
 }
 
+/** A table's rows for results taken side by side: `row` of the room's, then of ncat's if it ran. */
+function rowsOf<T>(
+  runs: { room: T; ncat: T | undefined }[],
+  row: (server: string, results: T[]) => string,
+): string {
+  const ncat = runs.flatMap((r) => (r.ncat === undefined ? [] : [r.ncat]));
+  const rows = [
+    row(
+      ROOM.name,
+      runs.map((r) => r.room),
+    ),
+  ];
+  if (ncat.length > 0) rows.push(row(NCAT.name, ncat));
+  return rows.join("\n");
+}
+
 export async function roomSection({ quick, log }: Options): Promise<string> {
   const ncatThere = haveTool("ncat");
   if (!ncatThere)
@@ -149,19 +165,10 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   ].join("\n");
 
   const raceRow = (name: string, rs: JoinRaceResult[]) =>
-    rs.length === 0
-      ? ""
-      : `| ${name} | ${show(summary(rs.map((r) => r.delivered * 100)), 1)} | ${show(summary(rs.map((r) => r.greetedLate)), 0)} | ${show(summary(rs.map((r) => r.lastGreetedMs)), 0)} | ${show(summary(rs.map((r) => r.listenOverflows)), 0)} | ${rs.filter((r) => r.cutShort).length} of ${rs.length} |`;
-  const raceNcat = races.flatMap((r) => (r.ncat ? [r.ncat] : []));
+    `| ${name} | ${show(summary(rs.map((r) => r.delivered * 100)), 1)} | ${show(summary(rs.map((r) => r.greetedLate)), 0)} | ${show(summary(rs.map((r) => r.lastGreetedMs)), 0)} | ${show(summary(rs.map((r) => r.listenOverflows)), 0)} | ${rs.filter((r) => r.cutShort).length} of ${rs.length} |`;
 
-  const latRow = (
-    name: string,
-    pick: (r: (typeof lat)[number]) => Awaited<ReturnType<typeof latency>> | undefined,
-  ) => {
-    const rs = lat.map(pick).filter((r) => r !== undefined);
-    if (rs.length === 0) return "";
-    return `| ${name} | ${show(summary(rs.map((r) => r.p50)), 2)} | ${show(summary(rs.map((r) => r.p99)), 2)} | ${rs.reduce((n, r) => n + r.lost, 0)} |`;
-  };
+  const latRow = (name: string, rs: Awaited<ReturnType<typeof latency>>[]) =>
+    `| ${name} | ${show(summary(rs.map((r) => r.p50)), 2)} | ${show(summary(rs.map((r) => r.p99)), 2)} | ${rs.reduce((n, r) => n + r.lost, 0)} |`;
   const latRatio = ncatThere
     ? `Room ÷ ncat, run by run: p50 ${show(summary(lat.map((r) => ratioOf(r.room.p50, r.ncat?.p50 ?? 0))), 2)}, p99 ${show(summary(lat.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 2)}.`
     : "";
@@ -173,21 +180,15 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
       ? `The reading member got ${fixed(ratioOf(s0.room.watcherMB, s0.ncat.watcherMB), 1)}× as much from the room as from ncat.`
       : "";
   const floodRow = (name: string, rs: Awaited<ReturnType<typeof flood>>[]) =>
-    rs.length === 0
-      ? ""
-      : `| ${name} | ${show(summary(rs.map((r) => r.p50)), 1)} | ${show(summary(rs.map((r) => r.p99)), 1)} | ${rs.reduce((n, r) => n + r.lost, 0)} | ${rs.reduce((n, r) => n + r.cutOff, 0)} |`;
-  const floodNcat = floods.flatMap((r) => (r.ncat ? [r.ncat] : []));
-  const floodRatio =
-    floodNcat.length > 0
-      ? `Room ÷ ncat, run by run: p99 ${show(summary(floods.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 3)}.`
-      : "";
+    `| ${name} | ${show(summary(rs.map((r) => r.p50)), 1)} | ${show(summary(rs.map((r) => r.p99)), 1)} | ${rs.reduce((n, r) => n + r.lost, 0)} | ${rs.reduce((n, r) => n + r.cutOff, 0)} |`;
+  const floodRatio = floods.some((r) => r.ncat)
+    ? `Room ÷ ncat, run by run: p99 ${show(summary(floods.map((r) => ratioOf(r.room.p99, r.ncat?.p99 ?? 0))), 3)}.`
+    : "";
   const memRow = (name: string, ms: IdleMemory[]) =>
     `| ${name} | ${show(summary(ms.map((m) => m.anon)), 1)} | ${show(summary(ms.map((m) => m.rss)), 1)} |`;
-  const memNcat = memory.flatMap((r) => (r.ncat ? [r.ncat] : []));
-  const memRatio =
-    memNcat.length > 0
-      ? `\n\nRoom ÷ ncat, run by run, private memory: ${show(summary(memory.map((r) => ratioOf(r.room.anon, r.ncat?.anon ?? 0))), 1)}.`
-      : "";
+  const memRatio = memory.some((r) => r.ncat)
+    ? `\n\nRoom ÷ ncat, run by run, private memory: ${show(summary(memory.map((r) => ratioOf(r.room.anon, r.ncat?.anon ?? 0))), 1)}.`
+    : "";
   const quietS = summary(memory.map((r) => r.room.quietMs / 1000));
   const waitedQuiet = !quick;
 
@@ -245,15 +246,7 @@ kernel dropped at a full accept queue (\`ListenOverflows\` in /proc/net/netstat)
 
 | server | deliveries made, % | members greeted after the burst began | last greeting, ms after the burst began | accept-queue overflows | runs ended by the deadline |
 |---|---|---|---|---|---|
-${[
-  raceRow(
-    ROOM.name,
-    races.map((r) => r.room),
-  ),
-  raceRow(NCAT.name, raceNcat),
-]
-  .filter(Boolean)
-  .join("\n")}
+${rowsOf(races, raceRow)}
 
 The room listens with a backlog of 511 and overflows nothing: its latecomers wait in the
 accept queue, and for their name line, while it takes the others in, each join announced
@@ -273,7 +266,7 @@ machine), over every delivery; ${lat.length} runs.
 
 | server | p50 ms | p99 ms | lost |
 |---|---|---|---|
-${[latRow(ROOM.name, (r) => r.room), latRow(NCAT.name, (r) => r.ncat)].filter(Boolean).join("\n")}
+${rowsOf(lat, latRow)}
 
 ${latRatio}
 
@@ -298,15 +291,7 @@ members the server disconnected. The room's defaults (10 lines a second, bursts 
 
 | server | p50 ms | p99 ms | honest lines lost | honest members cut off |
 |---|---|---|---|---|
-${[
-  floodRow(
-    ROOM.name,
-    floods.map((r) => r.room),
-  ),
-  floodRow(NCAT.name, floodNcat),
-]
-  .filter(Boolean)
-  .join("\n")}
+${rowsOf(floods, floodRow)}
 
 ${floodRatio}
 
@@ -320,11 +305,7 @@ program's file it has read since, which any other copy running shares.
 
 | server | private KiB / member | resident KiB / member |
 | --- | --- | --- |
-${memRow(
-  ROOM.name,
-  memory.map((r) => r.room),
-)}
-${memNcat.length > 0 ? memRow(NCAT.name, memNcat) : ""}${memRatio}
+${rowsOf(memory, memRow)}${memRatio}
 
 Every join is announced to every member, so a storm of ${idle} joins leaves V8's heap grown
 and full of dead announcements, and a quiet room allocates nothing that would make V8
