@@ -57,6 +57,27 @@ export function mirrorPair(kind: "tcp" | "udp", node?: string, label = ""): Pair
 }
 
 /**
+ * The least Node can do for the same exchange (bench/least.ts), built, on this Node: what
+ * is left of a mirror's time when its helpers are taken away.
+ */
+export function leastPair(kind: "tcp" | "udp"): Pair {
+  const command = (role: string) => (port: number) => [
+    process.execPath,
+    builtScript("bench/least.ts"),
+    kind,
+    role,
+    "--port",
+    String(port),
+  ];
+  return {
+    name: `the least Node can do (bench/least.ts), on Node ${process.versions.node}`,
+    kind,
+    server: command("server"),
+    client: command("client"),
+  };
+}
+
+/**
  * The article's programs, typed by the user into `dir` as tcp_server.py, tcp_client.py,
  * udp_server.py, udp_client.py, copied into `scratch` with their fixed port (8001, 8002)
  * replaced by the one the run uses: nothing else is changed.

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
 import { availableRuntimes, MAKE_CHAT_ENV, nodeRuntime } from "../harness/runtimes.ts";
-import { exchange, mirrorPair, type Pair, pythonPair } from "./exchange.ts";
+import { exchange, leastPair, mirrorPair, type Pair, pythonPair } from "./exchange.ts";
 import { tcpFloor, udpFloor } from "./floor.ts";
 import { type Summary, show, summary } from "./stats.ts";
 
@@ -168,6 +168,7 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       pairs.push(mirrorPair(kind, undefined, `, on Node ${process.versions.node}`));
       const node24 = nodeRuntime("node24");
       if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
+      pairs.push(leastPair(kind));
       const cpu = new Map<string, number[]>();
       const byLot = new Map<string, number[][]>(); // per pair, per round, per lot
       const rows = await interleaved(pairs, exRounds, async (pair) => {
@@ -282,7 +283,10 @@ starts both programs and runs ${lots} lots of ${exchanges} exchanges from their 
 The first lot is cold (Node's JIT compiles the hot paths while it runs; Python has no
 JIT), the last is warm: the first columns. The table after this one shows every lot. CPU
 is both programs' together, per warm exchange; the driver's own CPU is beside it, to show
-the driver is not what limits the pace. Floor: the same exchange between two bare sockets
+the driver is not what limits the pace. The least Node can do (bench/least.ts) is the
+same exchange between two Node programs cut down to their socket, stdin and stdout, with
+none of a mirror's helpers: a mirror's distance from it is what the helpers cost, its own
+distance from Python is what Node costs. Floor: the same exchange between two bare sockets
 in one process, ${show(floor)} µs.
 
 | pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python |

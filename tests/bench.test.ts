@@ -38,6 +38,12 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
   }
   assert.match(report, /\| Node [\d.]+: make tcp-server \| [\d.]+ \(/);
   assert.match(report, /\| tcp\/server\.ts \+ tcp\/client\.ts, on Node [\d.]+ \| \d+ \(/);
+  // beside each mirror pair, the least Node can do for the same exchange, TCP and UDP
+  assert.is(
+    (report.match(/\| the least Node can do \(bench\/least\.ts\), on Node [\d.]+ \| \d+ \(/g) ?? [])
+      .length,
+    2,
+  );
   assert.match(report, /\| Node [\d.]+, with it \| [\d.]+ \(/);
   assert.match(report, /\| Node [\d.]+, without \| [\d.]+ \(/);
   assert.match(bench.stderr, /the article's Python programs not given/);
