@@ -550,8 +550,9 @@ export async function idleMemory(
     const before = collected();
     const quiet = server === ROOM && waitQuiet; // ncat frees as it goes: nothing to wait for
     await joinMore(port, [], members);
-    const joined = performance.now();
+    let quietMs = 0;
     if (quiet) {
+      const joined = performance.now();
       // a collection 1.5-3 s into the quiet, the second and its report 6 s later: about
       // 9 s; 30 s is three times that
       await proc.err.until(
@@ -560,9 +561,9 @@ export async function idleMemory(
         false,
         30_000,
       );
+      quietMs = performance.now() - joined;
+      await settled(() => proc.anonKiB());
     }
-    const quietMs = quiet ? performance.now() - joined : 0;
-    if (quiet) await settled(() => proc.anonKiB());
     return {
       anon: (proc.anonKiB() - anon0) / members,
       rss: (proc.rssKiB() - rss0) / members,
