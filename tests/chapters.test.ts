@@ -276,7 +276,7 @@ if (haveTool("nc")) {
     assert.is(err.code, "ECONNREFUSED");
     const back = server.datagrams.find((d) => d.msg.toString() === "again")?.port as number;
     await server.send("from the server", back);
-    await connected.waitFor("stdout", `from the server ('127.0.0.1', ${server.port})\n`);
+    await connected.waitFor("stdout", `from the server ('127.0.0.1', ${server.port})\n客户端说:`);
     assert.is(
       connected.stdout,
       `客户端说:from the server ('127.0.0.1', ${server.port})\n客户端说:`,

@@ -83,15 +83,15 @@ test("make frame-server and make frame-client: three messages in one read, found
     assert.equal(await client.waitExit(), { code: 0, signal: null }, client.transcript());
   }
   const [none, line, length] = servers as [Proc, Proc, Proc];
-  await none.waitFor("stdout", "message 1");
+  await none.waitFor("stdout", "message 1: 你好hellobyebye\n");
   assert.is(none.stdout, "read 1: 17 bytes\nmessage 1: 你好hellobyebye\n");
-  await line.waitFor("stdout", "message 3");
+  await line.waitFor("stdout", "message 3: byebye\n");
   assert.is(
     line.stdout,
     "read 1: 10 bytes, 1 whole message\nmessage 1: 你好\n" +
       "read 2: 10 bytes, 2 whole messages\nmessage 2: hello\nmessage 3: byebye\n",
   );
-  await length.waitFor("stdout", "message 3");
+  await length.waitFor("stdout", "message 3: byebye\n");
   assert.is(
     length.stdout,
     "read 1: 14 bytes, 1 whole message\nmessage 1: 你好\n" +

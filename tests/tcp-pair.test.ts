@@ -76,7 +76,7 @@ test("tcp/server.ts serves queued clients in arrival order", async () => {
     who.write("byebye");
     assert.equal(await who.waitExit(), { code: 0, signal: null });
   }
-  await server.waitFor("stdout", "来自宝宝的消息: 三号\n");
+  await server.waitFor("stdout", "来自宝宝的消息: 三号\n高望>>>"); // the prompt is a write of its own
   assert.is(
     server.stdout,
     "来自宝宝的消息: 一号\n高望>>>来自宝宝的消息: byebye\n" +
