@@ -3,6 +3,7 @@
 // prints its numbers (latency under flood, memory per non-reader, sockets after a flood).
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DEADLINE_MS, readPort, reapAll, scriptCommand, spawnProgram } from "../harness/procs.ts";
@@ -49,17 +50,25 @@ test("a flooder is slowed and told so; the others' lines arrive within 100 ms p9
   await ping();
   await listener.got.waitFor(/<h0> ping /, 30);
   const quiet = percentile(delays.splice(0), 99);
+  // How long this test itself was kept from running during the flood: a line it timed
+  // may have waited that long for it, whatever the room did.
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
   await Promise.all([flood(), ping()]);
+  stalls.disable();
+  const stalled = stalls.max / 1e6;
   await listener.got.waitFor(/<h0> ping /, 60);
   await flooder.got.waitFor(
     "* slow down: over 10 lines a second; your lines now wait their turn\n",
   );
   const [p50, p99] = [percentile(delays, 50), percentile(delays, 99)];
   console.log(
-    `flood: ${flooded} lines of 4 KB sent by the flooder in 2 s; the others' lines: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${delays.length} (without the flood: p99 ${quiet.toFixed(1)} ms)`,
+    `flood: ${flooded} lines of 4 KB sent by the flooder in 2 s; the others' lines: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${delays.length} (without the flood: p99 ${quiet.toFixed(1)} ms; the test's longest stall: ${stalled.toFixed(1)} ms)`,
   );
-  // within 100 ms p99; on a machine busy with other work, 100 ms beyond what it gives anyway
-  assert.ok(p99 < 100 + quiet, `p99 ${p99} ms during the flood, ${quiet} ms without`);
+  // Within 100 ms p99. On a machine busy with other work, 100 ms beyond what it gives
+  // anyway: the quiet p99, or the longest time this test was kept waiting meanwhile.
+  const noise = Math.max(quiet, stalled);
+  assert.ok(p99 < 100 + noise, `p99 ${p99} ms during the flood; ${noise} ms of noise`);
   for (const h of honest) {
     assert.not.ok(h.got.closed, `${h.got.name} was cut off`);
     assert.not.match(h.got.text, /slow down/);
