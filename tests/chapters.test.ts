@@ -98,14 +98,15 @@ if (noSs.length > 0) {
     const waiting = (all: TcpSocket[]) =>
       all.filter((s) => s.localPort === port && s.state === "ESTABLISHED" && s.recvQ === 8);
     await waitForSockets((all) => waiting(all).length === 4, "4 clients' bytes unread");
-    const rows = await ss("ss -tn", runBlock("queue", p));
-    assert.equal(rows.map((r) => `${r.state} ${r.recvQ}`).sort(), [
-      "ESTAB 0",
-      "ESTAB 8",
-      "ESTAB 8",
-      "ESTAB 8",
-      "ESTAB 8",
-    ]);
+    // `sport = :PORT` matches the port on any address: a socket of a test running beside
+    // this one, on [::1], may have the same number. The server's own are on 127.0.0.1.
+    const all = await ss("ss -tn", runBlock("queue", p));
+    const rows = all.filter((r) => r.local === `127.0.0.1:${port}`);
+    assert.equal(
+      rows.map((r) => `${r.state} ${r.recvQ}`).sort(),
+      ["ESTAB 0", "ESTAB 8", "ESTAB 8", "ESTAB 8", "ESTAB 8"],
+      JSON.stringify(all),
+    );
     assert.is(
       new Set(rows.map((r) => r.peer)).size,
       5,
@@ -152,8 +153,8 @@ if (noSs.length > 0) {
     // nc's FIN is acknowledged a moment later: Linux delays that ACK, hoping data will carry it
     await waitForState({ remotePort: port }, "FIN-WAIT-2");
     const rows = await ss("ss -tn", runBlock("half-close-ss", p));
-    const serverSide = rows.find((r) => portOf(r.local) === port);
-    const ncSide = rows.find((r) => portOf(r.peer) === port);
+    const serverSide = rows.find((r) => r.local === `127.0.0.1:${port}`);
+    const ncSide = rows.find((r) => r.peer === `127.0.0.1:${port}`);
     assert.is(serverSide?.state, "CLOSE-WAIT", JSON.stringify(rows));
     assert.is(ncSide?.state, "FIN-WAIT-2", JSON.stringify(rows));
     server.write("still heard"); // the half-closed side still reads
