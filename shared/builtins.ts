@@ -21,5 +21,5 @@
  * @module
  */
 
-export const { readFileSync, write } = process.getBuiltinModule("node:fs");
+export const { fstatSync, readFileSync, write } = process.getBuiltinModule("node:fs");
 export const { parseArgs } = process.getBuiltinModule("node:util");

@@ -32,18 +32,31 @@
  */
 import { flush } from "./print.ts";
 import { note, setPromptOpen } from "./stderr.ts";
+import { holder, readStdin } from "./stdin.ts";
 import { Terminal } from "./terminal.ts";
 
-/** Decode a chunk that may end inside a character: the rest comes with the next one. */
-const STREAM = { stream: true } as const;
+/** A call of {@linkcode input} waiting for its line. */
+interface Asking {
+  prompt: string;
+  options: InputOptions;
+  answer: (line: string | null) => void;
+}
 
-/** The lines of stdin, read as they come. */
+/**
+ * The lines of stdin, read as they come. A line that comes while a prompt is open answers it
+ * at once, from stdin's own event: no promise or timer in between, as few steps as the
+ * article's `input` takes between the key and the answer. Lines typed ahead are queued.
+ */
 class Lines {
   readonly #queue: string[] = [];
-  readonly #decoder = new TextDecoder("utf-8");
   #partial = "";
   #ended = false;
-  #wake: (() => void) | undefined;
+  /** The open prompt, once it is written and no line was there to answer it. */
+  #asking: Asking | undefined;
+  /** Let stdin keep the process alive (while a prompt waits), or not. */
+  readonly #hold: (waiting: boolean) => void;
+  /** The signals that end a prompt when they abort: each is listened to once, not at every prompt. */
+  readonly #signals = new WeakSet<AbortSignal>();
   /** Whether the next line answers a peer who left while it was being typed. */
   #dropNext = false;
   /** While set, lines are dropped as they arrive, with this reason in a note. */
@@ -57,44 +70,82 @@ class Lines {
         (line) => this.#push(line),
         () => this.#end(),
       );
+      this.#hold = holder(process.stdin);
     } else {
-      const stdin = process.stdin;
-      stdin.on("data", (chunk: Buffer) => this.#add(this.#decoder.decode(chunk, STREAM)));
-      stdin.on("end", () => this.#end());
-      stdin.on("error", () => this.#end()); // stdin that cannot be read has ended
+      this.#hold = readStdin(
+        (text) => this.#add(text),
+        () => this.#end(),
+      );
     }
-    this.#hold(false);
   }
 
-  /** The next line, or `null` at the end of stdin; `undefined` when `signal` aborts first. */
-  async next(signal?: AbortSignal): Promise<string | null | undefined> {
-    if (this.#queue.length === 0 && !this.#ended && !signal?.aborted) {
-      this.#hold(true);
-      const wake = () => this.#wake?.();
-      signal?.addEventListener("abort", wake);
-      while (this.#queue.length === 0 && !this.#ended && !signal?.aborted) {
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-      }
-      signal?.removeEventListener("abort", wake);
-      this.#wake = undefined;
-      this.#hold(false);
+  /** Write the prompt of `asking`, then answer it with the next line, `null` at the end. */
+  ask(asking: Asking): void {
+    const signal = asking.options.signal;
+    if (signal && !this.#signals.has(signal)) {
+      this.#signals.add(signal);
+      signal.addEventListener("abort", () => this.#abandon(signal), { once: true });
     }
-    if (this.#queue.length > 0) return this.#queue.shift() as string;
-    if (!signal?.aborted) {
-      this.endSeen = true;
-      return null;
-    }
-    // In a pipe, or with the terminal's own line discipline, the line being typed was meant
-    // for the peer who left: it is dropped when it comes. (The line editor hands it over now.)
-    this.#dropNext = Terminal.started() === undefined;
-    return undefined;
+    this.#open(asking);
   }
 
   /** Drop the lines typed ahead and not yet read, each with a note. */
   dropQueued(why: string): void {
     for (const _ of this.#queue.splice(0)) note(`(not sent: ${why})`);
+  }
+
+  #open(asking: Asking): void {
+    if (asking.options.signal?.aborted) {
+      asking.answer(null); // the peer had left already
+      return;
+    }
+    const terminal = Terminal.started();
+    if (terminal) {
+      flush();
+      terminal.openPrompt(asking.prompt);
+    } else {
+      flush(asking.prompt); // what was printed just before, and the prompt, in one write
+    }
+    setPromptOpen(true);
+    this.#asking = asking;
+    if (this.#queue.length > 0) this.#answer(this.#queue.shift() as string);
+    else if (this.#ended) this.#answer(null);
+    else this.#hold(true);
+  }
+
+  /** The open prompt gets `line`, or `null` at the end of stdin; an empty line may ask again. */
+  #answer(line: string | null): void {
+    const asking = this.#asking as Asking;
+    this.#asking = undefined;
+    this.#hold(false);
+    const terminal = Terminal.started();
+    terminal?.closePrompt();
+    setPromptOpen(false);
+    if (line === null) {
+      this.endSeen = true;
+      if (terminal) process.stdout.write("\n"); // Ctrl-D: end the prompt's line
+    } else if (line === "" && asking.options.emptyNote !== undefined) {
+      note(asking.options.emptyNote);
+      this.#open(asking);
+      return;
+    }
+    asking.answer(line);
+  }
+
+  /** The peer behind `signal` has left while its prompt was open: the prompt gets `null`. */
+  #abandon(signal: AbortSignal): void {
+    const asking = this.#asking;
+    if (asking?.options.signal !== signal) return; // no prompt open for that peer now
+    this.#asking = undefined;
+    this.#hold(false);
+    const terminal = Terminal.started();
+    const typed = terminal?.abandonPrompt();
+    setPromptOpen(false);
+    if (typed) note(`(not sent: "${typed}" was typed for a peer who has left)`);
+    // In a pipe, or with the terminal's own line discipline, the line being typed was meant
+    // for the peer who left: it is dropped when it comes. (The line editor handed it over.)
+    this.#dropNext = terminal === undefined;
+    asking.answer(null);
   }
 
   #add(text: string): void {
@@ -104,11 +155,11 @@ class Lines {
   }
 
   #end(): void {
-    const last = this.#partial + this.#decoder.decode();
+    const last = this.#partial;
     this.#partial = "";
     if (last !== "") this.#push(last);
     this.#ended = true;
-    this.#wake?.();
+    if (this.#asking) this.#answer(null);
   }
 
   #push(line: string): void {
@@ -117,25 +168,10 @@ class Lines {
       note("(not sent: that line was typed after the peer had left)");
     } else if (this.discarding !== undefined) {
       note(`(not sent: ${this.discarding})`);
+    } else if (this.#asking) {
+      this.#answer(line);
     } else {
       this.#queue.push(line);
-      this.#wake?.();
-    }
-  }
-
-  /**
-   * Let stdin keep the process alive only while a prompt waits for it: Node can unref the
-   * stream and go on reading; where that is missing (Deno), stdin is paused instead.
-   */
-  #hold(waiting: boolean): void {
-    const stdin = process.stdin as NodeJS.ReadStream & { ref?: () => void; unref?: () => void };
-    if (stdin.unref === undefined) {
-      if (waiting) stdin.resume();
-      else stdin.pause();
-    } else if (waiting) {
-      stdin.ref?.();
-    } else {
-      stdin.unref();
     }
   }
 }
@@ -178,27 +214,6 @@ export interface InputOptions {
 }
 
 /** Wait for one line of stdin after writing `prompt`; `null` at end of input or on abort. */
-export async function input(prompt: string, options: InputOptions = {}): Promise<string | null> {
-  const reader = stdinLines();
-  const terminal = Terminal.started();
-  for (;;) {
-    if (options.signal?.aborted) return null;
-    if (terminal) {
-      flush();
-      terminal.openPrompt(prompt);
-    } else {
-      flush(prompt); // what was printed just before, and the prompt, in one write
-    }
-    setPromptOpen(true);
-    const line = await reader.next(options.signal);
-    let typed: string | undefined;
-    if (line === undefined) typed = terminal?.abandonPrompt();
-    else terminal?.closePrompt();
-    setPromptOpen(false);
-    if (typed) note(`(not sent: "${typed}" was typed for a peer who has left)`);
-    if (line === null && terminal) process.stdout.write("\n"); // Ctrl-D: end the prompt's line
-    if (line === undefined) return null; // the peer left while we waited
-    if (line !== "" || options.emptyNote === undefined) return line;
-    note(options.emptyNote);
-  }
+export function input(prompt: string, options: InputOptions = {}): Promise<string | null> {
+  return new Promise((answer) => stdinLines().ask({ prompt, options, answer }));
 }

@@ -26,13 +26,18 @@ import {
   type Interface,
   moveCursor,
 } from "node:readline";
+import { isatty } from "node:tty";
 
 export class Terminal {
   static #one: Terminal | undefined;
 
-  /** The terminal, the first call starting its line editor; `undefined` off a terminal. */
+  /**
+   * The terminal, the first call starting its line editor; `undefined` off a terminal.
+   * (Asked of the file descriptors, not of `process.stdin`, which would open a stream on a
+   * pipe that stdin.ts reads through a socket of its own.)
+   */
   static here(): Terminal | undefined {
-    if (Terminal.#one === undefined && process.stdin.isTTY && process.stdout.isTTY) {
+    if (Terminal.#one === undefined && isatty(0) && isatty(1)) {
       Terminal.#one = new Terminal();
     }
     return Terminal.#one;
