@@ -21,6 +21,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
+import { setTimeout } from "node:timers";
 import { Address } from "./address.ts";
 import { readFileSync } from "./builtins.ts";
 import { failWith } from "./errors.ts";
@@ -41,6 +42,18 @@ interface Inbox {
   /** The kernel's own count of drops for this socket, when last told. */
   kernelDrops: number;
   wake?: () => void;
+  /** What to say if the datagram awaited now does not come (see `hintUnlessAnswered`). */
+  hint?: Hint;
+  /** One timer for every wait's hint, pushed back at each wait instead of made anew. */
+  hintTimer?: NodeJS.Timeout;
+  /** The hint that only time is known, given after `after` seconds. */
+  laterTimer?: NodeJS.Timeout;
+}
+
+/** A UDP client's hint: where its datagram went, and after how many seconds to speak. */
+interface Hint {
+  after: number;
+  to: IpPort;
 }
 
 /** The kernel's default receive buffer for a socket: 208 KiB on Linux. */
@@ -78,10 +91,11 @@ export function udpSocket(host: string, lose = 0): Socket {
   inboxes.set(sock, inbox);
   let arrived = 0;
   sock.on("message", (msg, rinfo) => {
-    const from = hostPort(rinfo.address, rinfo.port);
-    if (tracing()) trace(`datagram in: ${msg.length} bytes from ${from}`);
+    if (tracing())
+      trace(`datagram in: ${msg.length} bytes from ${hostPort(rinfo.address, rinfo.port)}`);
     arrived += 1;
     if (Math.floor(arrived * lose) > Math.floor((arrived - 1) * lose)) {
+      const from = hostPort(rinfo.address, rinfo.port);
       note(`(lost on purpose, --drop ${lose}: a datagram of ${msg.length} bytes from ${from})`);
       return;
     }
@@ -118,36 +132,51 @@ export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
  * on that port, after `after` seconds when only time is known, and never when the server is
  * there and a person may be typing.
  */
-export async function recvfrom(
-  sock: Socket,
-  bufsize: number,
-  hint?: { after: number; to: IpPort },
-): Promise<[string, Address]> {
+export function recvfrom(sock: Socket, bufsize: number, hint?: Hint): Promise<[string, Address]> {
   const inbox = inboxes.get(sock) as Inbox;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (hint && inbox.datagrams.length === 0 && !connectedTo.has(sock)) {
-    // The kernel's table is read only when no reply came at once: read for every datagram,
-    // it cost more than the rest of an exchange.
-    timer = setTimeout(() => {
-      const silence = udpSilence(hint.to, hint.after, socketTable("udp"));
-      if (silence.when === "now") note(silence.text);
-      if (silence.when === "later")
-        timer = setTimeout(() => note(silence.text), hint.after * 1000 - AT_ONCE_MS);
-    }, AT_ONCE_MS);
+  const at = callSite(); // the script's line, for --trace: the datagram may come later
+  if (inbox.datagrams.length > 0) return Promise.resolve(take(sock, inbox, bufsize, at));
+  if (hint && !connectedTo.has(sock)) hintUnlessAnswered(inbox, hint);
+  // The datagram is taken the moment it comes, so its message and the next prompt go out
+  // at once. Datagrams that come behind it wait in the inbox for the next call, which
+  // tells the drops of a flood. (Taking it a turn of the event loop later, with those read
+  // in the same turn already behind it, cost every exchange an extra turn for that note.)
+  return new Promise((resolve) => {
+    inbox.wake = () => {
+      inbox.wake = undefined;
+      inbox.hint = undefined; // answered: nothing to say
+      clearTimeout(inbox.laterTimer);
+      resolve(take(sock, inbox, bufsize, at));
+    };
+  });
+}
+
+/**
+ * Give `hint` if no datagram comes within 50 ms. The kernel's table is read only then: read
+ * for every datagram, it cost more than the rest of an exchange. One timer serves every
+ * wait, pushed back by `refresh()` (made and cleared anew at each, as Node's timers go, it
+ * too cost a cold exchange more than the rest of `recvfrom`); when it fires after an answer,
+ * it finds no hint to give.
+ */
+function hintUnlessAnswered(inbox: Inbox, hint: Hint): void {
+  inbox.hint = hint;
+  if (inbox.hintTimer) {
+    inbox.hintTimer.refresh();
+    return;
   }
-  // Each datagram is taken after the reads of the event loop's turn, so that those waiting
-  // behind it are in the inbox and a flood is seen (a typed answer and the flood's datagrams
-  // may be read in one turn, the answer first).
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  while (inbox.datagrams.length === 0) {
-    await new Promise<void>((resolve) => {
-      inbox.wake = () => {
-        inbox.wake = undefined;
-        setImmediate(resolve);
-      };
-    });
-  }
-  clearTimeout(timer);
+  inbox.hintTimer = setTimeout(() => {
+    const waiting = inbox.hint;
+    if (waiting === undefined) return;
+    const silence = udpSilence(waiting.to, waiting.after, socketTable("udp"));
+    if (silence.when === "now") note(silence.text);
+    if (silence.when === "later")
+      inbox.laterTimer = setTimeout(() => note(silence.text), waiting.after * 1000 - AT_ONCE_MS);
+  }, AT_ONCE_MS);
+  inbox.hintTimer.unref(); // while a datagram is awaited, the socket keeps the process alive
+}
+
+/** The first datagram of `inbox`, cut to `bufsize` and decoded, with its sender. */
+function take(sock: Socket, inbox: Inbox, bufsize: number, at?: string): [string, Address] {
   const [msg, rinfo] = inbox.datagrams.shift() as [Buffer, RemoteInfo];
   inbox.held -= cost(msg.length);
   // Datagrams waiting behind this one: a flood, and the kernel may have dropped some before
@@ -160,8 +189,8 @@ export async function recvfrom(
         `the last ${msg.length - bufsize} bytes are lost, as with recvfrom(${bufsize})`,
     );
   }
-  if (tracing()) trace(`recvfrom ${Math.min(msg.length, bufsize)} bytes from ${from.hostPort}`);
-  return [UTF8.decode(msg.subarray(0, bufsize)), from];
+  if (tracing()) trace(`recvfrom ${Math.min(msg.length, bufsize)} bytes from ${from.hostPort}`, at);
+  return [UTF8.decode(msg.length > bufsize ? msg.subarray(0, bufsize) : msg), from];
 }
 
 /** Say how many datagrams were dropped since the last note, here and in the kernel, if any. */
@@ -195,27 +224,25 @@ export function connectUdp(sock: Socket, to: IpPort): Promise<void> {
   return new Promise((resolve) => sock.connect(to.port, to.host, resolve));
 }
 
-/** Send `text` as one UTF-8 datagram to `to`. */
-export function sendto(sock: Socket, text: string, to: IpPort): Promise<void> {
-  const bytes = Buffer.from(text, "utf8");
-  const where = hostPort(to.host, to.port);
+/**
+ * Send `text` as one UTF-8 datagram to `to`, as Python's `sendto` does: at once, nothing to
+ * wait for. An error in sending (a host that cannot be found, say) ends the script with one
+ * line.
+ */
+export function sendto(sock: Socket, text: string, to: IpPort): void {
   const at = callSite();
-  return new Promise((resolve) => {
-    const sent = (err: Error | null) => {
-      if (err) failWith(err, "send to", where);
-      if (tracing()) {
-        const local = sock.address();
-        trace(
-          `sendto ${bytes.length} bytes to ${where} from ${hostPort(local.address, local.port)}`,
-          at,
-        );
-      }
-      resolve();
-    };
-    if (connectedTo.has(sock))
-      sock.send(bytes, sent); // a connected socket has its address
-    else sock.send(bytes, to.port, to.host, sent);
-  });
+  const sent = (err: Error | null) => {
+    const where = hostPort(to.host, to.port);
+    if (err) failWith(err, "send to", where);
+    if (tracing()) {
+      const local = sock.address();
+      const bytes = Buffer.byteLength(text);
+      trace(`sendto ${bytes} bytes to ${where} from ${hostPort(local.address, local.port)}`, at);
+    }
+  };
+  if (connectedTo.has(sock))
+    sock.send(text, sent); // a connected socket has its address
+  else sock.send(text, to.port, to.host, sent);
 }
 
 /** Close `sock`: UDP has no connection, so nothing goes on the wire. */

@@ -35,7 +35,7 @@ while (true) {
   const toServerMsg = await input("客户端说:"); // 8  to_server_msg = input('客户端说:')
   if (toServerMsg === null) break; // stdin ended: exit 0 (Python would raise EOFError)
 
-  await sendto(udpClient, toServerMsg, ipPort); // 10  udp_client.sendto(..., ip_port)
+  sendto(udpClient, toServerMsg, ipPort); // 10  udp_client.sendto(..., ip_port)
 
   const hint = { after: args.timeout, to: ipPort }; // when no reply comes: what that means
   const [fromServerMsg, serverAddr] = await recvfrom(udpClient, 1024, hint); // 12  recvfrom(1024)

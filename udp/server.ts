@@ -39,6 +39,6 @@ while (true) {
   const toClientMsg = await input("服务端说;"); // 15  to_client_msg = input('服务端说;')
   if (toClientMsg === null) break; // stdin ended: exit 0 (Python would raise EOFError)
 
-  await sendto(udpServer, toClientMsg, clientAddr); // 17  udp_server.sendto(..., client_addr)
+  sendto(udpServer, toClientMsg, clientAddr); // 17  udp_server.sendto(..., client_addr)
 }
 close(udpServer);
