@@ -19,7 +19,9 @@ import { Terminal } from "./terminal.ts";
 let pending = "";
 
 export function print(...parts: unknown[]): void {
-  if (pending === "") queueMicrotask(flush);
+  // A resolved promise's reaction, not queueMicrotask: Node makes an async resource for each
+  // call of that, a cost the chat would pay at every message.
+  if (pending === "") void Promise.resolve().then(() => flush());
   pending += `${parts.map(String).join(" ")}\n`;
 }
 

@@ -32,7 +32,7 @@ import { hostPort } from "./host-port.ts";
 import { closedNormally } from "./signals.ts";
 import { tcpSilence } from "./silence.ts";
 import { kernelState, socketTable } from "./socket-table.ts";
-import { note, trace, tracing } from "./stderr.ts";
+import { callSite, note, trace, tracing } from "./stderr.ts";
 
 /** Decode a chunk that may end inside a character: the rest comes with the next one. */
 const STREAM = { stream: true } as const;
@@ -53,7 +53,8 @@ class Incoming {
   #weClosedFirst = false;
   /** Whether the half-close has been told (once all the peer sent before it was read). */
   #toldHalfClose = false;
-  #wake: (() => void) | undefined;
+  /** The `recv` waiting for bytes: what it may take, and where its answer goes. */
+  #reader: { bufsize: number; answer: (text: string | null) => void; at?: string } | undefined;
   /** Whether anything has come from the peer yet: the hint is for the first answer only. */
   #heardAny = false;
 
@@ -64,7 +65,7 @@ class Incoming {
       this.#chunks.push(chunk);
       this.#size += chunk.length;
       if (this.#size > HIGH_WATER) sock.pause(); // the kernel holds the rest, as for Python
-      this.#wakeUp();
+      this.#serve();
     });
     sock.on("end", () => {
       if (tracing()) {
@@ -74,7 +75,7 @@ class Incoming {
       }
       this.#weClosedFirst = sock.writableEnded;
       this.#finished = true;
-      this.#wakeUp();
+      this.#serve();
       this.#tellHalfClose();
     });
     sock.on("error", (err: NodeJS.ErrnoException) => {
@@ -85,7 +86,7 @@ class Incoming {
       trace(`close ${this.#peer}`);
       closedNormally(sock);
       this.#finished = true;
-      this.#wakeUp();
+      this.#serve();
     });
   }
 
@@ -97,14 +98,21 @@ class Incoming {
     return this.#gone.signal;
   }
 
-  async recv(bufsize: number, hintAfter?: number): Promise<string | null> {
+  recv(bufsize: number, hintAfter?: number): Promise<string | null> {
+    if (this.#sock.isPaused() && !this.#finished) this.#sock.resume(); // accepted, or drained below the mark
     const timer =
       hintAfter === undefined || this.#heardAny ? undefined : this.#hintLater(hintAfter);
-    try {
-      return await this.#recv(bufsize);
-    } finally {
-      clearTimeout(timer);
-    }
+    return new Promise((resolve) => {
+      this.#reader = {
+        bufsize,
+        answer: (text) => {
+          clearTimeout(timer);
+          resolve(text);
+        },
+        at: callSite(), // the script's line, for --trace: the bytes may come later
+      };
+      this.#serve();
+    });
   }
 
   /** After `after` seconds of silence before the first reply, a note on what it means. */
@@ -118,33 +126,35 @@ class Incoming {
     }, after * 1000);
   }
 
-  async #recv(bufsize: number): Promise<string | null> {
-    for (;;) {
-      const bytes = await this.#take(bufsize);
-      if (bytes.length === 0) {
-        const tail = this.#decoder.decode(); // a character cut off by the close: U+FFFD
-        return tail === "" ? null : tail;
+  /**
+   * Answer the waiting `recv`, if there is one and something to answer it with: at most its
+   * `bufsize` bytes, decoded, or `null` once the peer is gone and nothing is left. A read
+   * that decodes to nothing (part of a character) is no answer: it waits for more.
+   */
+  #serve(): void {
+    const reader = this.#reader;
+    while (reader && (this.#size > 0 || this.#finished || this.#gone.signal.aborted)) {
+      const bytes = this.#take(reader.bufsize, reader.at);
+      // No bytes: the peer is gone, and a character it cut off by closing shows as U+FFFD.
+      const text = bytes.length > 0 ? this.#decoder.decode(bytes, STREAM) : this.#decoder.decode();
+      if (text !== "" || bytes.length === 0) {
+        this.#reader = undefined;
+        reader.answer(text === "" ? null : text);
+        return;
       }
-      const text = this.#decoder.decode(bytes, STREAM);
-      if (text !== "") return text;
     }
   }
 
-  async #take(bufsize: number): Promise<Buffer> {
-    if (this.#sock.isPaused() && !this.#finished) this.#sock.resume(); // accepted, or drained below the mark
-    while (this.#size === 0 && !this.#finished && !this.#gone.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
+  /** Take at most `bufsize` of the bytes received: what one recv(2) would have returned. */
+  #take(bufsize: number, at?: string): Buffer {
     const all =
       this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
-    const bytes = all.subarray(0, bufsize);
+    const bytes = all.length > bufsize ? all.subarray(0, bufsize) : all;
     if (bytes.length > 0) this.#heardAny = true;
     this.#chunks = all.length > bufsize ? [all.subarray(bufsize)] : [];
     this.#size = all.length - bytes.length;
     if (this.#sock.isPaused() && this.#size <= HIGH_WATER && !this.#finished) this.#sock.resume();
-    if (tracing() && bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`);
+    if (tracing() && bytes.length > 0) trace(`recv ${bytes.length} bytes from ${this.#peer}`, at);
     this.#tellHalfClose();
     return bytes;
   }
@@ -167,12 +177,7 @@ class Incoming {
     if (!this.#weClosedFirst && !this.#sock.writableEnded)
       note(`peer ${this.#peer} reset the connection`);
     this.#gone.abort();
-    this.#wakeUp();
-  }
-
-  #wakeUp(): void {
-    this.#wake?.();
-    this.#wake = undefined;
+    this.#serve();
   }
 }
 
