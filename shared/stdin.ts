@@ -24,9 +24,10 @@
  * ```
  * @module
  */
-import { fstatSync } from "./builtins.ts";
+
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 import { StringDecoder } from "node:string_decoder";
+import { fstatSync } from "./builtins.ts";
 
 /** A readable stdin that may or may not keep the process alive (Deno's process.stdin cannot). */
 export type Stdin = NodeJS.ReadableStream & { ref?: () => void; unref?: () => void };
