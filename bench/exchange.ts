@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { cpuMs, scriptCommand } from "../harness/procs.ts";
 import { builtScript } from "../harness/root.ts";
+import { builtCommand } from "../harness/runtimes.ts";
 
 /** How to start one side of a pair; the port is filled in by the driver. */
 export interface Pair {
@@ -46,7 +47,7 @@ const PROMPTS = {
 export function mirrorPair(kind: "tcp" | "udp", node?: string, label = ""): Pair {
   const command = (role: string, port: number) => {
     const [script, args] = [`${kind}/${role}.ts`, ["--port", String(port)]];
-    return node ? [node, builtScript(script), ...args] : scriptCommand(script, args);
+    return node ? [...builtCommand(node, script), ...args] : scriptCommand(script, args);
   };
   return {
     name: `${kind}/server.ts + ${kind}/client.ts${label}`,

@@ -31,7 +31,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEADLINE_MS, Recorder } from "./recorder.ts";
-import { builtScript, ROOT } from "./root.ts";
+import { ROOT } from "./root.ts";
+import { builtCommand } from "./runtimes.ts";
 
 export { DEADLINE_MS } from "./recorder.ts";
 export { ROOT } from "./root.ts";
@@ -40,7 +41,7 @@ export { ROOT } from "./root.ts";
 export function scriptCommand(script: string, args: string[] = []): string[] {
   const custom = process.env.CHAT_LAUNCH?.split(" ").filter(Boolean);
   if (custom?.length) return [...custom, script, ...args];
-  return [process.execPath, builtScript(script), ...args];
+  return [...builtCommand(process.execPath, script), ...args]; // as make runs it
 }
 
 /** How to start a process differently from a user's shell: as another user, or with env changes. */

@@ -28,6 +28,23 @@ export interface Runtime {
 /** What make's chat targets change in the environment (the Makefile's CHAT). */
 export const MAKE_CHAT_ENV: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: "" };
 
+/** The article's four programs, each mirrored by a script. */
+export const MIRRORS = ["tcp/server.ts", "tcp/client.ts", "udp/server.ts", "udp/client.ts"];
+
+/**
+ * What make gives V8 for the four mirrors (the Makefile's MIRROR): its interpreter and
+ * baseline compiler only, no optimizing compiler. A conversation typed a line at a time
+ * never runs hot enough to win back what Maglev and TurboFan spend compiling it, on threads
+ * that take a core from the chat (docs/benchmarks.md, "Mirror exchange").
+ */
+export const MIRROR_V8_FLAGS = ["--max-opt=1"];
+
+/** How make runs the built form of `script` on `node`: a mirror with {@linkcode MIRROR_V8_FLAGS}. */
+export function builtCommand(node: string, script: string): string[] {
+  const flags = MIRRORS.includes(script) ? MIRROR_V8_FLAGS : [];
+  return [node, ...flags, builtScript(script)];
+}
+
 const CACHE = join(ROOT, ".cache/runtimes/node_modules");
 
 /** The Node binary installed as `alias` by `make runtimes` (node-oldest, node22, node24), if any. */
@@ -52,7 +69,7 @@ export function availableRuntimes(): Runtime[] {
   const runtimes: Runtime[] = [
     {
       name: `Node ${version}, built .js (make's way)`,
-      command: (script) => [node, builtScript(script)],
+      command: (script) => builtCommand(node, script),
       floor: [node, "-e", "0"],
       env: MAKE_CHAT_ENV,
     },
@@ -67,7 +84,7 @@ export function availableRuntimes(): Runtime[] {
     runtimes.push(
       {
         name: "Node 24, built .js (make's way)",
-        command: (script) => [node24, builtScript(script)],
+        command: (script) => builtCommand(node24, script),
         floor: [node24, "-e", "0"],
         env: MAKE_CHAT_ENV,
       },

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
+import { MIRROR_V8_FLAGS, MIRRORS } from "../harness/runtimes.ts";
 import { byebye, turn } from "./chat.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
@@ -61,19 +62,53 @@ test("make room-server and make room-client chat with --nick", async () => {
   await room.waitFor("stdout", "<宝宝> 你好\n");
 });
 
+/** What /proc shows of the script make runs (`what`: cmdline, environ), an item a string. */
+function ofScript(makeProc: Proc, what: "cmdline" | "environ"): string[] {
+  const make = makeProc.child.pid as number;
+  const node = readFileSync(`/proc/${make}/task/${make}/children`, "utf8").trim(); // exec: one
+  return readFileSync(`/proc/${node}/${what}`, "utf8").split("\0").filter(Boolean);
+}
+
 test("make starts the chat without NODE_EXTRA_CA_CERTS, which Node 20 parses at every start", async () => {
   const server = spawnProgram("make tcp-server", ["make", "-s", "tcp-server", "ARGS=--port 0"], {
     env: { NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/ca-certificates.crt" },
   });
   await readPort(server);
-  const make = server.child.pid as number;
-  const node = readFileSync(`/proc/${make}/task/${make}/children`, "utf8").trim(); // exec: one
-  const env = readFileSync(`/proc/${node}/environ`, "utf8").split("\0");
+  const env = ofScript(server, "environ");
   assert.ok(
     env.includes("NODE_EXTRA_CA_CERTS="),
     env.filter((v) => v.startsWith("NODE")).join(" "),
   );
-  assert.match(readFileSync(`/proc/${node}/cmdline`, "utf8"), /tcp\/server\.js/);
+  assert.match(ofScript(server, "cmdline").join(" "), /tcp\/server\.js/);
+});
+
+test("make runs the four mirrors without V8's optimizing compilers, and the room with them", async () => {
+  for (const target of ["tcp-server", "udp-server", "room-server"]) {
+    const [server] = await makeServer(target);
+    const flags = ofScript(server, "cmdline").filter((arg) => arg.startsWith("--max-opt"));
+    assert.equal(flags, target === "room-server" ? [] : MIRROR_V8_FLAGS, target);
+    await server.stop("SIGTERM");
+  }
+  // The clients, which need a peer to start, and the other ways to run the mirrors
+  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
+  const flags = MIRROR_V8_FLAGS.join(" ");
+  assert.ok(
+    makefile.includes(`MIRROR       := NODE_EXTRA_CA_CERTS= exec $(NODE) ${flags} $(BUILD)`),
+  );
+  const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+  const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks;
+  for (const mirror of MIRRORS) {
+    const target = mirror.replace("/", "-").replace(/\.ts$/, "");
+    assert.ok(makefile.includes(`${target}: $(BUILD)/.chat\n\t@$(MIRROR)/`), `make ${target}`);
+    assert.match(
+      scripts[target],
+      new RegExp(` node ${flags} \\.cache/build/${mirror.replace(".ts", ".js")}$`),
+    );
+    assert.is(
+      tasks[target],
+      `deno run --allow-net --v8-flags=${MIRROR_V8_FLAGS.join(",")} ${mirror}`,
+    );
+  }
 });
 
 test("make passes a script's failure on: one line from the script, then make's own", async () => {
