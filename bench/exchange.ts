@@ -21,7 +21,7 @@ import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
-import { cpuMs, scriptCommand } from "../harness/procs.ts";
+import { scriptCommand, threadCpuMs } from "../harness/procs.ts";
 import { builtScript } from "../harness/root.ts";
 import { builtCommand } from "../harness/runtimes.ts";
 
@@ -40,13 +40,22 @@ const PROMPTS = {
   udp: { server: "服务端说;", client: "客户端说:" },
 };
 
-/**
- * The mirrors, run as make runs them: the built .js on this Node, or on `node` (a path)
- * with `label` in the name.
- */
-export function mirrorPair(kind: "tcp" | "udp", node?: string, label = ""): Pair {
+/** Which Node runs a mirror pair, and how. */
+export interface MirrorRun {
+  /** The Node binary; this one when not given. */
+  node?: string;
+  /** What the pair's name says of it. */
+  label?: string;
+  /** Without make's MIRROR_V8_FLAGS: V8's optimizing compilers at work, as by default. */
+  allTiers?: boolean;
+}
+
+/** The mirrors, run as make runs them (or with all of V8's tiers): the built .js. */
+export function mirrorPair(kind: "tcp" | "udp", run: MirrorRun = {}): Pair {
+  const { node, label = "", allTiers = false } = run;
   const command = (role: string, port: number) => {
     const [script, args] = [`${kind}/${role}.ts`, ["--port", String(port)]];
+    if (allTiers) return [node ?? process.execPath, builtScript(script), ...args];
     return node ? [...builtCommand(node, script), ...args] : scriptCommand(script, args);
   };
   return {
@@ -146,8 +155,12 @@ class PromptCounter {
   }
 }
 
-/** CPU seconds a process has used so far, all its threads. */
-const cpuSeconds = (pid: number | undefined) => cpuMs(pid) / 1000;
+/** CPU time of both programs, per exchange: their main threads', and their other threads'. */
+export interface ThreadCpu {
+  main: number;
+  /** V8's compilers and garbage collector, libuv's pool: what a runtime does beside the program. */
+  other: number;
+}
 
 export interface ExchangeResult {
   name: string;
@@ -155,6 +168,8 @@ export interface ExchangeResult {
   usPerExchange: number;
   /** The same for every lot, in order, the first from the programs' first prompt (cold). */
   lotUs: number[];
+  /** CPU time of both programs, per exchange of each lot, by thread, in µs. */
+  lotCpu: ThreadCpu[];
   /** CPU time of both programs, per exchange of the last lot. */
   cpuUsPerExchange: number;
   /** CPU time of this driver, per exchange: it must stay well below the programs'. */
@@ -192,19 +207,29 @@ export async function exchange(pair: Pair, exchanges: number, lots = 2): Promise
       }
       return ((performance.now() - t0) * 1000) / exchanges;
     };
+    const pids = [server.pid, client.pid];
+    const programsCpu = () => pids.map(threadCpuMs);
     const lotUs: number[] = [];
-    for (let n = 0; n < lots - 1; n++) lotUs.push(await lot(n * exchanges + 1));
-    const cpu0 = cpuSeconds(server.pid) + cpuSeconds(client.pid);
-    const driver0 = process.cpuUsage();
-    const us = await lot((lots - 1) * exchanges + 1);
-    lotUs.push(us);
-    const cpu = cpuSeconds(server.pid) + cpuSeconds(client.pid) - cpu0;
-    const driver = process.cpuUsage(driver0);
+    const lotCpu: ThreadCpu[] = [];
+    let driver = process.cpuUsage();
+    for (let n = 0; n < lots; n++) {
+      const before = programsCpu();
+      driver = process.cpuUsage();
+      lotUs.push(await lot(n * exchanges + 1));
+      const after = programsCpu();
+      const perExchange = (part: keyof ThreadCpu) =>
+        (after.reduce((sum, ms, i) => sum + ms[part] - (before[i]?.[part] ?? 0), 0) * 1000) /
+        exchanges;
+      lotCpu.push({ main: perExchange("main"), other: perExchange("other") });
+    }
+    driver = process.cpuUsage(driver);
+    const last = lotCpu[lots - 1] as ThreadCpu;
     return {
       name: pair.name,
-      usPerExchange: us,
+      usPerExchange: lotUs[lots - 1] as number,
       lotUs,
-      cpuUsPerExchange: (cpu * 1e6) / exchanges,
+      lotCpu,
+      cpuUsPerExchange: last.main + last.other,
       driverCpuUsPerExchange: (driver.user + driver.system) / exchanges,
     };
   } finally {

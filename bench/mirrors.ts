@@ -23,7 +23,14 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
 import { availableRuntimes, MAKE_CHAT_ENV, nodeRuntime } from "../harness/runtimes.ts";
-import { exchange, leastPair, mirrorPair, type Pair, pythonPair } from "./exchange.ts";
+import {
+  exchange,
+  leastPair,
+  mirrorPair,
+  type Pair,
+  pythonPair,
+  type ThreadCpu,
+} from "./exchange.ts";
 import { tcpFloor, udpFloor } from "./floor.ts";
 import { type Summary, show, summary } from "./stats.ts";
 
@@ -165,15 +172,24 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       o.log(`${kind} exchange: ${lots} lots of ${exchanges} exchanges × ${exRounds} rounds`);
       const pairs: Pair[] = [];
       if (python && o.python) pairs.push(pythonPair(kind, o.python, scratch, python));
-      pairs.push(mirrorPair(kind, undefined, `, on Node ${process.versions.node}`));
+      const here = `, on Node ${process.versions.node}`;
+      const allTiers = ", all of V8's tiers";
+      pairs.push(mirrorPair(kind, { label: here }));
       const node24 = nodeRuntime("node24");
-      if (node24) pairs.push(mirrorPair(kind, node24, ", on Node 24"));
+      if (node24) pairs.push(mirrorPair(kind, { node: node24, label: ", on Node 24" }));
+      pairs.push(mirrorPair(kind, { label: here + allTiers, allTiers: true }));
+      if (node24)
+        pairs.push(
+          mirrorPair(kind, { node: node24, label: `, on Node 24${allTiers}`, allTiers: true }),
+        );
       pairs.push(leastPair(kind));
       const cpu = new Map<string, number[]>();
+      const coldCpu = new Map<string, ThreadCpu[]>();
       const byLot = new Map<string, number[][]>(); // per pair, per round, per lot
       const rows = await interleaved(pairs, exRounds, async (pair) => {
         const r = await exchange(pair, exchanges, lots);
         byLot.set(pair.name, [...(byLot.get(pair.name) ?? []), r.lotUs]);
+        coldCpu.set(pair.name, [...(coldCpu.get(pair.name) ?? []), r.lotCpu[0] as ThreadCpu]);
         cpu.set(pair.name, [
           ...(cpu.get(pair.name) ?? []),
           r.cpuUsPerExchange,
@@ -185,7 +201,9 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       for (let r = 0; r < exRounds; r++)
         floors.push(await (kind === "tcp" ? tcpFloor : udpFloor)(exchanges));
       const floor = summary(floors);
-      sections.push(exchangeTable(kind, exchanges, lots, rows, cpu, byLot, floor, anchored));
+      sections.push(
+        exchangeTable(kind, exchanges, lots, rows, cpu, byLot, coldCpu, floor, anchored),
+      );
       sections.push(warmUpTable(exchanges, lots, pairs, byLot, anchored));
     }
     return sections.join("\n");
@@ -261,18 +279,24 @@ function exchangeTable(
   rows: { name: string; value: Summary; ratio: Summary | undefined }[],
   cpu: Map<string, number[]>,
   byLot: Map<string, number[][]>,
+  coldCpu: Map<string, ThreadCpu[]>,
   floor: Summary,
   anchored: boolean,
 ): string {
   const perRow = (name: string, pick: number) =>
     summary((cpu.get(name) ?? []).filter((_, i) => i % 2 === pick));
   const cold = (name: string) => summary(lotOf(byLot, name, 0));
+  const coldThreads = (name: string) => {
+    const runs = coldCpu.get(name) ?? [];
+    const median = (part: keyof ThreadCpu) => summary(runs.map((t) => t[part])).median;
+    return `${median("main").toFixed(0)} + ${median("other").toFixed(0)}`;
+  };
   const coldRatio = (name: string) => lotRatio(byLot, rows[0]?.name ?? "", name, 0);
   const ratio = (r: { name: string; ratio: Summary | undefined }, of: Summary | undefined) =>
     anchored ? (r.ratio ? show(of as Summary, 2) : "1 (the anchor)") : "n/a";
   const lines = rows.map(
     (r) =>
-      `| ${r.name} | ${show(r.value, 0)} | ${ratio(r, r.ratio)} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} | ${show(cold(r.name), 0)} | ${ratio(r, coldRatio(r.name))} |`,
+      `| ${r.name} | ${show(r.value, 0)} | ${ratio(r, r.ratio)} | ${show(perRow(r.name, 0), 0)} | ${show(perRow(r.name, 1), 0)} | ${show(cold(r.name), 0)} | ${ratio(r, coldRatio(r.name))} | ${coldThreads(r.name)} |`,
   );
   return `## Mirror exchange, ${kind.toUpperCase()}
 
@@ -280,17 +304,25 @@ One exchange: a line written to the client's stdin, the server showing its promp
 written to the server's stdin, the client showing its next prompt. The same driver runs
 every pair (it counts prompts in the bytes as they come), rounds interleaved. Each round
 starts both programs and runs ${lots} lots of ${exchanges} exchanges from their first prompt.
-The first lot is cold (Node's JIT compiles the hot paths while it runs; Python has no
-JIT), the last is warm: the first columns. The table after this one shows every lot. CPU
-is both programs' together, per warm exchange; the driver's own CPU is beside it, to show
-the driver is not what limits the pace. The least Node can do (bench/least.ts) is the
+The first lot is cold (V8 compiles the hot paths while it runs; Python has no JIT), the
+last is warm: the first columns. The table after this one shows every lot. CPU is both
+programs' together, per warm exchange; the driver's own CPU is beside it, to show the
+driver is not what limits the pace. The last column splits the cold lot's CPU between the
+programs' main threads and their other threads, where V8 compiles and collects garbage.
+
+The mirrors run as make runs them: with V8's interpreter and baseline compiler only
+(\`--max-opt=1\`), because a conversation typed a line at a time never runs hot enough to
+win back what V8's optimizing compilers (Maglev, TurboFan) spend on it, on threads that
+take a core from the chat. The rows marked "all of V8's tiers" run the same .js without
+that flag: their other threads' CPU in the cold lot is the compiling left out, and their
+warm lot is what it would have bought. The least Node can do (bench/least.ts) is the
 same exchange between two Node programs cut down to their socket, stdin and stdout, with
 none of a mirror's helpers: a mirror's distance from it is what the helpers cost, its own
 distance from Python is what Node costs. Floor: the same exchange between two bare sockets
 in one process, ${show(floor)} µs.
 
-| pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python |
-|---|---|---|---|---|---|---|
+| pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python | CPU µs per exchange, cold: main thread + others |
+|---|---|---|---|---|---|---|---|
 ${lines.join("\n")}
 `;
 }

@@ -321,15 +321,22 @@ export async function reapAll(): Promise<void> {
  * thread, and V8 collects garbage and compiles on threads of its own.
  */
 export function cpuMs(pid: number | undefined): number {
-  let ns = 0;
+  const { main, other } = threadCpuMs(pid);
+  return main + other;
+}
+
+/** {@linkcode cpuMs} in two: the main thread's, and all the other threads' together. */
+export function threadCpuMs(pid: number | undefined): { main: number; other: number } {
+  const ms = { main: 0, other: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      ms[tid === String(pid) ? "main" : "other"] += ns / 1e6;
     } catch {
       // the thread ended meanwhile
     }
   }
-  return ns / 1e6;
+  return ms;
 }
 
 /** `process.kill`, for a process or group that may be gone already. */

@@ -44,6 +44,19 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
       .length,
     2,
   );
+  // the mirrors as make runs them, and beside them with all of V8's tiers, TCP and UDP; the
+  // cold lot's CPU split between main threads and the others (where V8 compiles)
+  const here = `on Node ${process.versions.node.replaceAll(".", "\\.")}`;
+  const allTiers = new RegExp(
+    `\\| (tcp|udp)/server\\.ts \\+ \\1/client\\.ts, ${here}, all of V8's tiers \\| \\d+ \\(`,
+    "g",
+  );
+  assert.is((report.match(allTiers) ?? []).length, 2);
+  assert.match(report, /cold ÷ Python \| CPU µs per exchange, cold: main thread \+ others \|/);
+  assert.match(
+    report,
+    /\| udp\/server\.ts \+ udp\/client\.ts, on Node [\d.]+ \|[^\n]* \| \d+ \+ \d+ \|\n/,
+  );
   assert.match(report, /\| Node [\d.]+, with it \| [\d.]+ \(/);
   assert.match(report, /\| Node [\d.]+, without \| [\d.]+ \(/);
   assert.match(bench.stderr, /the article's Python programs not given/);
