@@ -23,12 +23,6 @@ RUN          := exec $(NODE) $(BUILD)
 # certificate that file names as it starts (34 ms of each start where it names Debian's
 # bundle; Node 22 and 24 wait until TLS is first used), and the chat speaks no TLS.
 CHAT         := NODE_EXTRA_CA_CERTS= $(RUN)
-# The four mirrors are conversations a person types, a line at a time: V8's optimizing
-# compilers (Maglev, TurboFan) would spend more CPU on them, on threads of their own, than
-# they could ever win back. They run on V8's interpreter and its baseline compiler only
-# (--max-opt=1; docs/benchmarks.md, "Mirror exchange"). The room, a server for many, keeps
-# every tier. harness/runtimes.ts (MIRROR_V8_FLAGS) runs them the same way for the bench.
-MIRROR       := NODE_EXTRA_CA_CERTS= exec $(NODE) --max-opt=1 $(BUILD)
 
 .DEFAULT_GOAL := help
 .PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
@@ -78,13 +72,13 @@ $(BUILD)/.dev: $(CHAT_SOURCES) $(DEV_SOURCES) tools/build.mjs $(STAMP)
 # The four mirrors and the room. `exec` makes the script make's own child, so a SIGTERM
 # sent to make reaches it (a shell in between would die and leave the script running).
 tcp-server: $(BUILD)/.chat
-	@$(MIRROR)/tcp/server.js $(ARGS)
+	@$(CHAT)/tcp/server.js $(ARGS)
 tcp-client: $(BUILD)/.chat
-	@$(MIRROR)/tcp/client.js $(ARGS)
+	@$(CHAT)/tcp/client.js $(ARGS)
 udp-server: $(BUILD)/.chat
-	@$(MIRROR)/udp/server.js $(ARGS)
+	@$(CHAT)/udp/server.js $(ARGS)
 udp-client: $(BUILD)/.chat
-	@$(MIRROR)/udp/client.js $(ARGS)
+	@$(CHAT)/udp/client.js $(ARGS)
 room-server: $(BUILD)/.chat
 	@$(CHAT)/tcp/room-server.js $(ARGS)
 room-client: $(BUILD)/.chat

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { scriptCommand, threadCpuMs } from "../harness/procs.ts";
 import { builtScript } from "../harness/root.ts";
-import { builtCommand } from "../harness/runtimes.ts";
+import { ALL_V8_TIERS } from "../harness/runtimes.ts";
 
 /** How to start one side of a pair; the port is filled in by the driver. */
 export interface Pair {
@@ -46,7 +46,7 @@ export interface MirrorRun {
   node?: string;
   /** What the pair's name says of it. */
   label?: string;
-  /** Without make's MIRROR_V8_FLAGS: V8's optimizing compilers at work, as by default. */
+  /** With {@linkcode ALL_V8_TIERS}: V8's optimizing compilers at work, as in any Node program. */
   allTiers?: boolean;
 }
 
@@ -55,8 +55,8 @@ export function mirrorPair(kind: "tcp" | "udp", run: MirrorRun = {}): Pair {
   const { node, label = "", allTiers = false } = run;
   const command = (role: string, port: number) => {
     const [script, args] = [`${kind}/${role}.ts`, ["--port", String(port)]];
-    if (allTiers) return [node ?? process.execPath, builtScript(script), ...args];
-    return node ? [...builtCommand(node, script), ...args] : scriptCommand(script, args);
+    if (allTiers) return [node ?? process.execPath, ALL_V8_TIERS, builtScript(script), ...args];
+    return node ? [node, builtScript(script), ...args] : scriptCommand(script, args);
   };
   return {
     name: `${kind}/server.ts + ${kind}/client.ts${label}`,

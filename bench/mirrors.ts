@@ -22,7 +22,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
-import { availableRuntimes, MAKE_CHAT_ENV, nodeRuntime } from "../harness/runtimes.ts";
+import {
+  ALL_V8_TIERS,
+  availableRuntimes,
+  MAKE_CHAT_ENV,
+  nodeRuntime,
+} from "../harness/runtimes.ts";
 import {
   exchange,
   leastPair,
@@ -310,12 +315,13 @@ programs' together, per warm exchange; the driver's own CPU is beside it, to sho
 driver is not what limits the pace. The last column splits the cold lot's CPU between the
 programs' main threads and their other threads, where V8 compiles and collects garbage.
 
-The mirrors run as make runs them: with V8's interpreter and baseline compiler only
-(\`--max-opt=1\`), because a conversation typed a line at a time never runs hot enough to
-win back what V8's optimizing compilers (Maglev, TurboFan) spend on it, on threads that
-take a core from the chat. The rows marked "all of V8's tiers" run the same .js without
-that flag: their other threads' CPU in the cold lot is the compiling left out, and their
-warm lot is what it would have bought. The least Node can do (bench/least.ts) is the
+The mirrors keep V8 to its interpreter and baseline compiler (shared/v8-tiers.ts, as
+\`--max-opt=1\` would), because a conversation typed a line at a time never runs hot enough
+to win back what V8's optimizing compilers (Maglev, TurboFan) spend on it, on threads that
+take a core from the chat. The rows marked "all of V8's tiers" run the same .js with
+\`${ALL_V8_TIERS}\` on node's command line, which the scripts leave as it is: their other
+threads' CPU in the cold lot is the compiling left out, and their warm lot is what it would
+have bought. The least Node can do (bench/least.ts) is the
 same exchange between two Node programs cut down to their socket, stdin and stdout, with
 none of a mirror's helpers: a mirror's distance from it is what the helpers cost, its own
 distance from Python is what Node costs. Floor: the same exchange between two bare sockets

@@ -31,8 +31,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEADLINE_MS, Recorder } from "./recorder.ts";
-import { ROOT } from "./root.ts";
-import { builtCommand } from "./runtimes.ts";
+import { builtScript, ROOT } from "./root.ts";
 
 export { DEADLINE_MS } from "./recorder.ts";
 export { ROOT } from "./root.ts";
@@ -41,7 +40,7 @@ export { ROOT } from "./root.ts";
 export function scriptCommand(script: string, args: string[] = []): string[] {
   const custom = process.env.CHAT_LAUNCH?.split(" ").filter(Boolean);
   if (custom?.length) return [...custom, script, ...args];
-  return [...builtCommand(process.execPath, script), ...args]; // as make runs it
+  return [process.execPath, builtScript(script), ...args];
 }
 
 /** How to start a process differently from a user's shell: as another user, or with env changes. */

@@ -28,22 +28,12 @@ export interface Runtime {
 /** What make's chat targets change in the environment (the Makefile's CHAT). */
 export const MAKE_CHAT_ENV: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: "" };
 
-/** The article's four programs, each mirrored by a script. */
-export const MIRRORS = ["tcp/server.ts", "tcp/client.ts", "udp/server.ts", "udp/client.ts"];
-
 /**
- * What make gives V8 for the four mirrors (the Makefile's MIRROR): its interpreter and
- * baseline compiler only, no optimizing compiler. A conversation typed a line at a time
- * never runs hot enough to win back what Maglev and TurboFan spend compiling it, on threads
- * that take a core from the chat (docs/benchmarks.md, "Mirror exchange").
+ * What gives the mirrors all of V8's tiers back, on node's command line: they keep V8 to
+ * its first two unless the command line chose a tier (shared/v8-tiers.ts). The bench's
+ * "all of V8's tiers" rows and tests/v8-tiers.test.ts run them so; 999 is V8's default.
  */
-export const MIRROR_V8_FLAGS = ["--max-opt=1"];
-
-/** How make runs the built form of `script` on `node`: a mirror with {@linkcode MIRROR_V8_FLAGS}. */
-export function builtCommand(node: string, script: string): string[] {
-  const flags = MIRRORS.includes(script) ? MIRROR_V8_FLAGS : [];
-  return [node, ...flags, builtScript(script)];
-}
+export const ALL_V8_TIERS = "--max-opt=999";
 
 const CACHE = join(ROOT, ".cache/runtimes/node_modules");
 
@@ -69,7 +59,7 @@ export function availableRuntimes(): Runtime[] {
   const runtimes: Runtime[] = [
     {
       name: `Node ${version}, built .js (make's way)`,
-      command: (script) => builtCommand(node, script),
+      command: (script) => [node, builtScript(script)],
       floor: [node, "-e", "0"],
       env: MAKE_CHAT_ENV,
     },
@@ -84,7 +74,7 @@ export function availableRuntimes(): Runtime[] {
     runtimes.push(
       {
         name: "Node 24, built .js (make's way)",
-        command: (script) => builtCommand(node24, script),
+        command: (script) => [node24, builtScript(script)],
         floor: [node24, "-e", "0"],
         env: MAKE_CHAT_ENV,
       },

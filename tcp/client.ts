@@ -17,6 +17,7 @@ import { safeText } from "../shared/safe-text.ts";
 import { connect } from "../shared/tcp-connect.ts";
 import { peerDone, recv } from "../shared/tcp-recv.ts";
 import { close, NOTHING_TO_SEND, send } from "../shared/tcp-send.ts";
+import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "tcp/client.ts",
@@ -33,6 +34,8 @@ const ipPort = { host: args.host, port: args.port }; // 5  ip_port = '127.0.0.1'
 await connect(client, ipPort); // 7  client.connect(ip_port)
 const prompt = { signal: peerDone(client), emptyNote: NOTHING_TO_SEND }; // ends if 高望 resets
 const hint = { after: args.timeout }; // no answer to our first message: what that may mean
+
+baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 9  while 1
 while (true) {

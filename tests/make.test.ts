@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
-import { MIRROR_V8_FLAGS, MIRRORS } from "../harness/runtimes.ts";
 import { byebye, turn } from "./chat.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
@@ -80,35 +79,6 @@ test("make starts the chat without NODE_EXTRA_CA_CERTS, which Node 20 parses at 
     env.filter((v) => v.startsWith("NODE")).join(" "),
   );
   assert.match(ofScript(server, "cmdline").join(" "), /tcp\/server\.js/);
-});
-
-test("make runs the four mirrors without V8's optimizing compilers, and the room with them", async () => {
-  for (const target of ["tcp-server", "udp-server", "room-server"]) {
-    const [server] = await makeServer(target);
-    const flags = ofScript(server, "cmdline").filter((arg) => arg.startsWith("--max-opt"));
-    assert.equal(flags, target === "room-server" ? [] : MIRROR_V8_FLAGS, target);
-    await server.stop("SIGTERM");
-  }
-  // The clients, which need a peer to start, and the other ways to run the mirrors
-  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
-  const flags = MIRROR_V8_FLAGS.join(" ");
-  assert.ok(
-    makefile.includes(`MIRROR       := NODE_EXTRA_CA_CERTS= exec $(NODE) ${flags} $(BUILD)`),
-  );
-  const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
-  const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks;
-  for (const mirror of MIRRORS) {
-    const target = mirror.replace("/", "-").replace(/\.ts$/, "");
-    assert.ok(makefile.includes(`${target}: $(BUILD)/.chat\n\t@$(MIRROR)/`), `make ${target}`);
-    assert.match(
-      scripts[target],
-      new RegExp(` node ${flags} \\.cache/build/${mirror.replace(".ts", ".js")}$`),
-    );
-    assert.is(
-      tasks[target],
-      `deno run --allow-net --v8-flags=${MIRROR_V8_FLAGS.join(",")} ${mirror}`,
-    );
-  }
 });
 
 test("make passes a script's failure on: one line from the script, then make's own", async () => {

@@ -15,6 +15,7 @@ import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { close, connectUdp, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
+import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "udp/client.ts",
@@ -29,6 +30,8 @@ const udpClient = udpSocket(args.host); // 3  udp_client = socket.socket(type=so
 
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
 if (args.connect) await connectUdp(udpClient, ipPort); // not in the article: udp_client.connect(ip_port)
+
+baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 7  while 1
 while (true) {

@@ -15,6 +15,7 @@ import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { bind, close, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
+import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "udp/server.ts",
@@ -29,6 +30,8 @@ const udpServer = udpSocket(args.host, args.drop); // 3  udp_server = socket.soc
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
 
 await bind(udpServer, ipPort); // 7  udp_server.bind(ip_port)
+
+baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 9  while 1
 while (true) {
