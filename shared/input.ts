@@ -4,9 +4,9 @@
  * At the end of stdin (Ctrl-D, a closed pipe) it returns `null` where Python raises
  * `EOFError`; a last line with no newline still counts as a line.
  *
- * stdin is read as it comes and cut into lines here, so lines that arrive together (a
- * pasted block, a pipe) are each kept for a later call, never lost: what is typed ahead
- * waits, as it does in Python's buffered stdin. While no prompt is open stdin does not
+ * stdin is read as it comes (stdin.ts) and cut into lines here, so lines that arrive
+ * together (a pasted block, a pipe) are each kept for a later call, never lost: what is
+ * typed ahead waits, as it does in Python's buffered stdin. While no prompt is open stdin does not
  * keep the process alive (it is unref'd), so a script ends when its conversation does.
  * On a terminal the lines come from the line editor of terminal.ts, which keeps the
  * prompt and the typing on screen below whatever else is printed.

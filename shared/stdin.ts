@@ -32,6 +32,7 @@ import { fstatSync } from "./builtins.ts";
 /** A readable stdin that may or may not keep the process alive (Deno's process.stdin cannot). */
 export type Stdin = NodeJS.ReadableStream & { ref?: () => void; unref?: () => void };
 
+/** Read stdin as text, handing each chunk to `onText` and its end to `onEnd`; its `hold`. */
 export function readStdin(
   onText: (text: string) => void,
   onEnd: () => void,

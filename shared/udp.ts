@@ -232,10 +232,9 @@ export function connectUdp(sock: Socket, to: IpPort): Promise<void> {
 export function sendto(sock: Socket, text: string, to: IpPort): void {
   const at = callSite();
   const sent = (err: Error | null) => {
-    const where = hostPort(to.host, to.port);
-    if (err) failWith(err, "send to", where);
+    if (err) failWith(err, "send to", hostPort(to.host, to.port));
     if (tracing()) {
-      const local = sock.address();
+      const [where, local] = [hostPort(to.host, to.port), sock.address()];
       const bytes = Buffer.byteLength(text);
       trace(`sendto ${bytes} bytes to ${where} from ${hostPort(local.address, local.port)}`, at);
     }

@@ -61,24 +61,19 @@ test("make room-server and make room-client chat with --nick", async () => {
   await room.waitFor("stdout", "<宝宝> 你好\n");
 });
 
-/** What /proc shows of the script make runs (`what`: cmdline, environ), an item a string. */
-function ofScript(makeProc: Proc, what: "cmdline" | "environ"): string[] {
-  const make = makeProc.child.pid as number;
-  const node = readFileSync(`/proc/${make}/task/${make}/children`, "utf8").trim(); // exec: one
-  return readFileSync(`/proc/${node}/${what}`, "utf8").split("\0").filter(Boolean);
-}
-
 test("make starts the chat without NODE_EXTRA_CA_CERTS, which Node 20 parses at every start", async () => {
   const server = spawnProgram("make tcp-server", ["make", "-s", "tcp-server", "ARGS=--port 0"], {
     env: { NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/ca-certificates.crt" },
   });
   await readPort(server);
-  const env = ofScript(server, "environ");
+  const make = server.child.pid as number;
+  const node = readFileSync(`/proc/${make}/task/${make}/children`, "utf8").trim(); // exec: one
+  const env = readFileSync(`/proc/${node}/environ`, "utf8").split("\0");
   assert.ok(
     env.includes("NODE_EXTRA_CA_CERTS="),
     env.filter((v) => v.startsWith("NODE")).join(" "),
   );
-  assert.match(ofScript(server, "cmdline").join(" "), /tcp\/server\.js/);
+  assert.match(readFileSync(`/proc/${node}/cmdline`, "utf8"), /tcp\/server\.js/);
 });
 
 test("make passes a script's failure on: one line from the script, then make's own", async () => {
