@@ -22,6 +22,7 @@ import { Recorder } from "../harness/recorder.ts";
 import { haveTool } from "../harness/tools.ts";
 import type { Command, LabEvent } from "../lab/events.ts";
 import { readPcap } from "../lab/pcap.ts";
+import { waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
@@ -292,6 +293,16 @@ test("a script killed from outside: the page is told, and restart starts a fresh
   const { url } = await startLab(["--no-capture"]);
   const page = new Watcher(url);
   await page.waitPrinted("client", "宝宝说:");
+  // The client's prompt comes once its connect() returns; the server may not have accepted
+  // it yet, and a connection still in a killed listener's accept queue is reset, not closed.
+  // So: until the kernel's accept queue on the server's port is empty (its LISTEN row's Recv-Q).
+  const port = Number(/listening on \S+:(\d+)/.exec(page.printed("server", "stderr"))?.[1]);
+  await waitForSockets(
+    (all) =>
+      all.some((s) => s.localPort === port && s.state === "ESTABLISHED") &&
+      all.some((s) => s.localPort === port && s.state === "LISTEN" && s.recvQ === 0),
+    `the server on port ${port} to accept the client`,
+  );
   const server = page.pid("server");
   process.kill(server, "SIGKILL");
   await page.until(
