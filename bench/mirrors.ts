@@ -321,10 +321,10 @@ to win back what V8's optimizing compilers (Maglev, TurboFan) spend on it, on th
 take a core from the chat. The rows marked "all of V8's tiers" run the same .js with
 \`${ALL_V8_TIERS}\` on node's command line, which the scripts leave as it is: their other
 threads' CPU in the cold lot is the compiling left out, and their warm lot is what it would
-have bought. The least Node can do (bench/least.ts) is the
-same exchange between two Node programs cut down to their socket, stdin and stdout, with
-none of a mirror's helpers: a mirror's distance from it is what the helpers cost, its own
-distance from Python is what Node costs. Floor: the same exchange between two bare sockets
+have bought. The least Node can do (bench/least.ts) is the same exchange between two Node
+programs cut down to their socket, stdin and stdout, with none of a mirror's helpers and
+all of V8's tiers, as any Node program: the mirrors' "all of V8's tiers" rows' distance
+from it is what the helpers cost, its own distance from Python is what Node costs. Floor: the same exchange between two bare sockets
 in one process, ${show(floor)} µs.
 
 | pair | µs per exchange, warm | ÷ Python | CPU µs per exchange | driver CPU µs | µs per exchange, cold | cold ÷ Python | CPU µs per exchange, cold: main thread + others |
