@@ -21,7 +21,6 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
-import { setTimeout } from "node:timers";
 import { Address } from "./address.ts";
 import { readFileSync } from "./builtins.ts";
 import { failWith } from "./errors.ts";
@@ -42,18 +41,6 @@ interface Inbox {
   /** The kernel's own count of drops for this socket, when last told. */
   kernelDrops: number;
   wake?: () => void;
-  /** What to say if the datagram awaited now does not come (see `hintUnlessAnswered`). */
-  hint?: Hint;
-  /** One timer for every wait's hint, pushed back at each wait instead of made anew. */
-  hintTimer?: NodeJS.Timeout;
-  /** The hint that only time is known, given after `after` seconds. */
-  laterTimer?: NodeJS.Timeout;
-}
-
-/** A UDP client's hint: where its datagram went, and after how many seconds to speak. */
-interface Hint {
-  after: number;
-  to: IpPort;
 }
 
 /** The kernel's default receive buffer for a socket: 208 KiB on Linux. */
@@ -132,11 +119,25 @@ export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
  * on that port, after `after` seconds when only time is known, and never when the server is
  * there and a person may be typing.
  */
-export function recvfrom(sock: Socket, bufsize: number, hint?: Hint): Promise<[string, Address]> {
+export function recvfrom(
+  sock: Socket,
+  bufsize: number,
+  hint?: { after: number; to: IpPort },
+): Promise<[string, Address]> {
   const inbox = inboxes.get(sock) as Inbox;
   const at = callSite(); // the script's line, for --trace: the datagram may come later
   if (inbox.datagrams.length > 0) return Promise.resolve(take(sock, inbox, bufsize, at));
-  if (hint && !connectedTo.has(sock)) hintUnlessAnswered(inbox, hint);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (hint && !connectedTo.has(sock)) {
+    // The kernel's table is read only when no reply came at once: read for every datagram,
+    // it cost more than the rest of an exchange.
+    timer = setTimeout(() => {
+      const silence = udpSilence(hint.to, hint.after, socketTable("udp"));
+      if (silence.when === "now") note(silence.text);
+      if (silence.when === "later")
+        timer = setTimeout(() => note(silence.text), hint.after * 1000 - AT_ONCE_MS);
+    }, AT_ONCE_MS);
+  }
   // The datagram is taken the moment it comes, so its message and the next prompt go out
   // at once. Datagrams that come behind it wait in the inbox for the next call, which
   // tells the drops of a flood. (Taking it a turn of the event loop later, with those read
@@ -144,35 +145,10 @@ export function recvfrom(sock: Socket, bufsize: number, hint?: Hint): Promise<[s
   return new Promise((resolve) => {
     inbox.wake = () => {
       inbox.wake = undefined;
-      inbox.hint = undefined; // answered: nothing to say
-      clearTimeout(inbox.laterTimer);
+      clearTimeout(timer);
       resolve(take(sock, inbox, bufsize, at));
     };
   });
-}
-
-/**
- * Give `hint` if no datagram comes within 50 ms. The kernel's table is read only then: read
- * for every datagram, it cost more than the rest of an exchange. One timer serves every
- * wait, pushed back by `refresh()` (made and cleared anew at each, as Node's timers go, it
- * too cost a cold exchange more than the rest of `recvfrom`); when it fires after an answer,
- * it finds no hint to give.
- */
-function hintUnlessAnswered(inbox: Inbox, hint: Hint): void {
-  inbox.hint = hint;
-  if (inbox.hintTimer) {
-    inbox.hintTimer.refresh();
-    return;
-  }
-  inbox.hintTimer = setTimeout(() => {
-    const waiting = inbox.hint;
-    if (waiting === undefined) return;
-    const silence = udpSilence(waiting.to, waiting.after, socketTable("udp"));
-    if (silence.when === "now") note(silence.text);
-    if (silence.when === "later")
-      inbox.laterTimer = setTimeout(() => note(silence.text), waiting.after * 1000 - AT_ONCE_MS);
-  }, AT_ONCE_MS);
-  inbox.hintTimer.unref(); // while a datagram is awaited, the socket keeps the process alive
 }
 
 /** The first datagram of `inbox`, cut to `bufsize` and decoded, with its sender. */
