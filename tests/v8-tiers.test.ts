@@ -2,7 +2,8 @@
 // JIT"): through a pair's first thousand exchanges V8 optimizes nothing (a few functions of
 // Node's module loader may be, before the script runs), and the threads where it would
 // compile stay quiet. Watched with V8's own --trace-opt, on the real scripts, started
-// as make starts them, and with all of V8's tiers given back on node's command line.
+// as make starts them, and with all of V8's tiers given back on node's command line. And
+// why at run time: a V8 flag on node's command line costs Node its own code cache.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, readPort, reapAll, spawnProgram, threadCpuMs } from "../harness/procs.ts";
@@ -59,6 +60,27 @@ test("the mirrors as make runs them keep V8's compiler threads quiet", async () 
   assert.is(made.during, 0, show(made));
   assert.ok(all.during > 0, `with all tiers, V8 should optimize something: ${show(all)}`);
   assert.ok(made.other < all.other, `${show(made)}; ${show(all)}`);
+});
+
+test("a V8 flag on node's command line makes Node compile its own modules anew; the mirrors start without one", async () => {
+  // NODE_DEBUG_NATIVE=CODE_CACHE: Node says, for each of its modules, whether the code cache
+  // built into it was taken; a cache made without the flag is rejected
+  const rejected = async (flags: string[]) => {
+    const server = spawnProgram(
+      `tcp/server.ts ${flags.join(" ")}`.trim(),
+      [process.execPath, ...flags, builtScript("tcp/server.ts"), "--port", "0"],
+      { env: { NODE_DEBUG_NATIVE: "CODE_CACHE" } },
+    );
+    await readPort(server); // every module of its start is loaded by then
+    return (server.stderr.match(/^Code cache of \S+ .*is rejected$/gm) ?? []).length;
+  };
+  const made = await rejected([]);
+  const flagged = await rejected(["--max-opt=1"]);
+  console.log(
+    `Node's modules compiled anew by the time tcp/server.ts listens: ${made} as make starts it, ${flagged} with --max-opt=1 on node's command line`,
+  );
+  assert.is(made, 0);
+  assert.ok(flagged > 10, String(flagged));
 });
 
 test.run();
