@@ -179,6 +179,8 @@ if (haveTool("ss") && haveTool("nc") && haveTool("python3")) {
         all.some((s) => s.localPort === port && s.state === "LISTEN" && s.recvQ === 4) &&
         all.some((s) => s.remotePort === port && s.state === "SYN-SENT"),
       "4 connections in the kernel's queue and one SYN unanswered",
+      undefined,
+      (s) => s.localPort === port || s.remotePort === port,
     );
     const rows = await ss("ss", runBlock("python-queue", p));
     const listening = rows.find((r) => r.state === "LISTEN");

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { transcripts } from "../harness/procs.ts";
 import { DEADLINE_MS } from "../harness/recorder.ts";
 import { type KernelSocket, socketTable } from "../shared/socket-table.ts";
 
@@ -22,20 +23,31 @@ export function tcpSockets(): TcpSocket[] {
 
 /**
  * Wait (polling every 20 ms, up to the test deadline) until `done(sockets)` holds, or
- * `stop()` says there is no point waiting any more; returns whether `done` held.
+ * `stop()` says there is no point waiting any more; returns whether `done` held. On the
+ * deadline it throws, with the rows of the last read that `near` picks (all by default,
+ * up to 20) and the transcripts of the test's processes.
  */
 export async function waitForSockets(
   done: (sockets: TcpSocket[]) => boolean,
   what: string,
   stop: () => boolean = () => false,
+  near: (socket: TcpSocket) => boolean = () => true,
 ): Promise<boolean> {
   const deadline = Date.now() + DEADLINE_MS;
+  let sockets: TcpSocket[] = [];
   while (Date.now() < deadline) {
-    if (done(tcpSockets())) return true;
+    sockets = tcpSockets();
+    if (done(sockets)) return true;
     if (stop()) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`no ${what} after ${DEADLINE_MS} ms`);
+  const rows = sockets
+    .filter(near)
+    .slice(0, 20)
+    .map((s) => JSON.stringify(s));
+  throw new Error(
+    `no ${what} after ${DEADLINE_MS} ms\n[the kernel's rows, last read]\n${rows.join("\n")}${transcripts()}`,
+  );
 }
 
 /** Wait until a socket matching `where` is in `state` (see {@linkcode waitForSockets}). */
@@ -48,9 +60,14 @@ export function waitForState(
     s.state === state &&
     (where.localPort === undefined || s.localPort === where.localPort) &&
     (where.remotePort === undefined || s.remotePort === where.remotePort);
+  const near = (s: TcpSocket) =>
+    s.localPort === where.localPort ||
+    s.remotePort === where.remotePort ||
+    (where.localPort !== undefined && s.remotePort === where.localPort);
   return waitForSockets(
     (all) => all.some(matches),
     `TCP socket ${JSON.stringify(where)} in ${state}`,
     stop,
+    near,
   );
 }
