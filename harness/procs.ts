@@ -338,6 +338,15 @@ export function threadCpuMs(pid: number | undefined): { main: number; other: num
   return ms;
 }
 
+/**
+ * How long process `pid`'s main thread has waited, runnable, for a CPU taken by others, in
+ * ms so far (Linux: the second number of /proc/PID/schedstat). On a quiet machine it hardly
+ * grows; on a busy one it is the time the machine kept the program from running.
+ */
+export function waitedForCpuMs(pid: number | undefined): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+}
+
 /** `process.kill`, for a process or group that may be gone already. */
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -6,7 +6,14 @@ import { readdirSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DEADLINE_MS, readPort, reapAll, scriptCommand, spawnProgram } from "../harness/procs.ts";
+import {
+  DEADLINE_MS,
+  readPort,
+  reapAll,
+  scriptCommand,
+  spawnProgram,
+  waitedForCpuMs,
+} from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
 import { Waker } from "../harness/waker.ts";
 import { safeText } from "../shared/safe-text.ts";
@@ -50,24 +57,29 @@ test("a flooder is slowed and told so; the others' lines arrive within 100 ms p9
   await ping();
   await listener.got.waitFor(/<h0> ping /, 30);
   const quiet = percentile(delays.splice(0), 99);
-  // How long this test itself was kept from running during the flood: a line it timed
-  // may have waited that long for it, whatever the room did.
+  // How long this test itself was kept from running during the flood, and how long the
+  // machine kept the room from running: a line timed may have waited that long for them,
+  // whatever the room did.
   const stalls = monitorEventLoopDelay({ resolution: 5 });
+  const roomWaitedBefore = waitedForCpuMs(server.child.pid);
   stalls.enable();
   await Promise.all([flood(), ping()]);
   stalls.disable();
   const stalled = stalls.max / 1e6;
+  const roomWaited = waitedForCpuMs(server.child.pid) - roomWaitedBefore;
   await listener.got.waitFor(/<h0> ping /, 60);
   await flooder.got.waitFor(
     "* slow down: over 10 lines a second; your lines now wait their turn\n",
   );
   const [p50, p99] = [percentile(delays, 50), percentile(delays, 99)];
   console.log(
-    `flood: ${flooded} lines of 4 KB sent by the flooder in 2 s; the others' lines: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${delays.length} (without the flood: p99 ${quiet.toFixed(1)} ms; the test's longest stall: ${stalled.toFixed(1)} ms)`,
+    `flood: ${flooded} lines of 4 KB sent by the flooder in 2 s; the others' lines: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${delays.length} (without the flood: p99 ${quiet.toFixed(1)} ms; the test's longest stall: ${stalled.toFixed(1)} ms; the room waited for a CPU ${roomWaited.toFixed(1)} ms)`,
   );
   // Within 100 ms p99. On a machine busy with other work, 100 ms beyond what it gives
-  // anyway: the quiet p99, or the longest time this test was kept waiting meanwhile.
-  const noise = Math.max(quiet, stalled);
+  // anyway: the quiet p99, or the longest time this test was kept waiting meanwhile with
+  // all the time the room waited for a CPU (a room starved of CPU holds lines back, and
+  // the time it waited is on its main thread's clock, /proc/PID/schedstat).
+  const noise = Math.max(quiet, stalled + roomWaited);
   assert.ok(p99 < 100 + noise, `p99 ${p99} ms during the flood; ${noise} ms of noise`);
   for (const h of honest) {
     assert.not.ok(h.got.closed, `${h.got.name} was cut off`);
