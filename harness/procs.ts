@@ -329,8 +329,7 @@ export function threadCpuMs(pid: number | undefined): { main: number; other: num
   const ms = { main: 0, other: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-      ms[tid === String(pid) ? "main" : "other"] += ns / 1e6;
+      ms[tid === String(pid) ? "main" : "other"] += schedstat(`/proc/${pid}/task/${tid}`).ranMs;
     } catch {
       // the thread ended meanwhile
     }
@@ -344,7 +343,16 @@ export function threadCpuMs(pid: number | undefined): { main: number; other: num
  * grows; on a busy one it is the time the machine kept the program from running.
  */
 export function waitedForCpuMs(pid: number | undefined): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+  return schedstat(`/proc/${pid}`).waitedMs;
+}
+
+/**
+ * A thread's schedstat (`dir` is /proc/PID or /proc/PID/task/TID; the file holds "ran waited
+ * slices", the first two in ns): its time on a CPU, and its time runnable but waiting for one.
+ */
+function schedstat(dir: string): { ranMs: number; waitedMs: number } {
+  const [ran = "0", waited = "0"] = readFileSync(`${dir}/schedstat`, "utf8").split(" ");
+  return { ranMs: Number(ran) / 1e6, waitedMs: Number(waited) / 1e6 };
 }
 
 /** `process.kill`, for a process or group that may be gone already. */

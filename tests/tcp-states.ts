@@ -60,10 +60,9 @@ export function waitForState(
     s.state === state &&
     (where.localPort === undefined || s.localPort === where.localPort) &&
     (where.remotePort === undefined || s.remotePort === where.remotePort);
-  const near = (s: TcpSocket) =>
-    s.localPort === where.localPort ||
-    s.remotePort === where.remotePort ||
-    (where.localPort !== undefined && s.remotePort === where.localPort);
+  // on failure, every row with one of the ports named, at either end
+  const ports = [where.localPort, where.remotePort];
+  const near = (s: TcpSocket) => ports.includes(s.localPort) || ports.includes(s.remotePort);
   return waitForSockets(
     (all) => all.some(matches),
     `TCP socket ${JSON.stringify(where)} in ${state}`,
