@@ -22,6 +22,7 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import { Writable } from "node:stream";
+import { lineEditor } from "./line-editor.ts";
 import { OutQueue } from "./out-queue.ts";
 
 export class LivePrompt {
@@ -38,13 +39,12 @@ export class LivePrompt {
     this.out = new OutQueue(1, limit);
     this.err = this.#tty ? this.out : new OutQueue(2, limit);
     const out = this.out;
-    this.#rl = createInterface({
-      input: process.stdin,
-      output: this.#tty ? screen(out) : undefined,
-      terminal: this.#tty,
-      prompt,
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
+    const options = { prompt, crlfDelay: Number.POSITIVE_INFINITY };
+    this.#rl = this.#tty
+      ? lineEditor(process.stdin, (input) =>
+          createInterface({ ...options, input, output: screen(out), terminal: true }),
+        ) // a word an input method commits mid-line goes where the cursor is
+      : createInterface({ ...options, input: process.stdin, terminal: false });
     this.#rl.on("line", (line) => {
       onLine(line);
       if (this.#tty && this.#open) this.#rl.prompt(true);

@@ -27,6 +27,7 @@ import {
   moveCursor,
 } from "node:readline";
 import { isatty } from "node:tty";
+import { lineEditor } from "./line-editor.ts";
 
 export class Terminal {
   static #one: Terminal | undefined;
@@ -53,13 +54,16 @@ export class Terminal {
   #closed = false;
 
   private constructor() {
-    this.#rl = createInterface({
-      input: process.stdin,
-      output: process.stdout,
-      terminal: true,
-      prompt: "",
-      historySize: 0,
-    });
+    // an input method's word, or a paste, goes where the cursor is
+    this.#rl = lineEditor(process.stdin, (input) =>
+      createInterface({
+        input,
+        output: process.stdout,
+        terminal: true,
+        prompt: "",
+        historySize: 0,
+      }),
+    );
     // Ctrl-C in the line editor is a key, not a signal: make it the signal it was.
     this.#rl.on("SIGINT", () => process.kill(process.pid, "SIGINT"));
     this.#rl.on("close", () => {

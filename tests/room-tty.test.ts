@@ -104,6 +104,25 @@ if (haveTool("script")) {
       assert.is(after.at(-1), "> ", "the prompt is back after one's own line");
     });
   }
+
+  test("room-client sends text inserted mid-line in one write (an input method's commit) as shown", async () => {
+    const { port } = await room();
+    const screen = new Screen(
+      "tcp/room-client.ts",
+      ["--port", String(port), "--nick", "ime"],
+      60,
+      "client",
+    );
+    await screen.proc.waitFor("stdout", "* welcome, ime.");
+    const other = await joinAs(port, "other");
+    screen.type("一二三四五");
+    await screen.until((ls) => ls.at(-1) === "> 一二三四五", "the typed line");
+    screen.type("\x1b[D\x1b[D");
+    screen.type("插入"); // one write, as the input method commits it
+    await screen.until((ls) => ls.at(-1) === "> 一二三插入四五", "the word at the cursor");
+    screen.type("\r");
+    await other.got.waitFor("<ime> 一二三插入四五\n");
+  });
 }
 
 test.run();

@@ -52,6 +52,42 @@ for (const cols of haveTool("script") ? [40, 120] : []) {
   });
 }
 
+/**
+ * Text put into the middle of a line in one write, as an input method commits a word and a
+ * paste arrives: the keys before it, then the chunk, then what the line must send.
+ */
+const INSERTS = [
+  { typed: "12345", keys: "\x1b[H", chunk: "XYZ", sent: "XYZ12345" }, // Home
+  { typed: "一二三四五", keys: "\x1b[D\x1b[D", chunk: "插入", sent: "一二三插入四五" }, // Left ×2
+  { typed: "ab", keys: "\x1b[D", chunk: "😀👍", sent: "a😀👍b" }, // emoji: two UTF-16 units each
+  { typed: "cafe", keys: "\x1b[D", chunk: "e\u0301s", sent: "cafe\u0301se" }, // a combining accent
+  { typed: "你好世界", keys: "\x01\x1b[C", chunk: "们和", sent: "你们和好世界" }, // Ctrl-A, Right
+];
+
+for (const cols of haveTool("script") ? [40, 120] : []) {
+  test(`on a terminal, text inserted mid-line in one write (an input method's commit, a paste) is sent as shown, at ${cols} columns`, async () => {
+    const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+    const command = scriptCommand("tcp/client.ts", ["--port", String(port)]);
+    const client = Screen.start("client", command, { cols });
+    for (const [n, { typed, keys, chunk, sent }] of INSERTS.entries()) {
+      await client.waitFor((s) => times(s, "宝宝说:") === n + 1, `prompt ${n + 1}`);
+      client.type(typed);
+      await client.waitFor(`宝宝说:${typed}`);
+      client.type(keys);
+      await client.settled();
+      client.type(chunk); // one write: the terminal hands it over as one read
+      await client.waitFor(`宝宝说:${sent}`);
+      client.type("\r");
+      await server.waitFor("stdout", `来自宝宝的消息: ${sent}\n`);
+      server.write("ok");
+    }
+    client.type("byebye\r");
+    assert.equal(await client.proc.waitExit(), { code: 0, signal: null }, client.proc.transcript());
+    const got = [...server.stdout.matchAll(/来自宝宝的消息: (.*)\n/g)].map((m) => m[1]);
+    assert.equal(got, [...INSERTS.map((i) => i.sent), "byebye"], server.transcript());
+  });
+}
+
 if (haveTool("script")) {
   test("on a terminal, a peer that resets mid-line leaves nothing typed for the shell", async () => {
     const raw = await rawTcpServer();
