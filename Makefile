@@ -54,20 +54,20 @@ help:
 	@echo "Flags go through ARGS:  make tcp-server ARGS=\"--port 9000 --trace\""
 
 # What chat needs: the built scripts. tools/build.mjs installs the stripper if this Node
-# has none (tools/deps.sh chat), and waits if another make is installing it.
+# has none (tools/deps.mjs chat), and waits if another make is installing it. It writes the
+# stamp itself: run as root in someone else's clone, it gives what it wrote back to them.
+TOOLS := tools/build.mjs tools/deps.mjs tools/owner.mjs
 chat: $(BUILD)/.chat
-$(BUILD)/.chat: $(CHAT_SOURCES) tools/build.mjs
-	@$(NODE) --no-warnings tools/build.mjs tcp udp shared
-	@touch $@
+$(BUILD)/.chat: $(CHAT_SOURCES) $(TOOLS)
+	@$(NODE) --no-warnings tools/build.mjs --stamp .chat tcp udp shared
 
-# The toolkit for tests, lint and docs (npm ci), installed once by tools/deps.sh.
+# The toolkit for tests, lint and docs (npm ci), installed once by tools/deps.mjs.
 deps: $(STAMP)
 $(STAMP): package.json package-lock.json
-	@sh tools/deps.sh dev
+	@$(NODE) --no-warnings tools/deps.mjs dev
 
-$(BUILD)/.dev: $(CHAT_SOURCES) $(DEV_SOURCES) tools/build.mjs $(STAMP)
-	@$(NODE) --no-warnings tools/build.mjs tcp udp shared $(DEV_DIRS)
-	@touch $@
+$(BUILD)/.dev: $(CHAT_SOURCES) $(DEV_SOURCES) $(TOOLS) $(STAMP)
+	@$(NODE) --no-warnings tools/build.mjs --stamp .dev tcp udp shared $(DEV_DIRS)
 
 # The four mirrors and the room. `exec` makes the script make's own child, so a SIGTERM
 # sent to make reaches it (a shell in between would die and leave the script running).
@@ -106,9 +106,8 @@ capture-loss: $(BUILD)/.dev
 
 # The lab: the two scripts of a conversation and the ladder between them, live in the
 # browser. Like chatting, it needs no npm package: only the scripts and the lab, built.
-$(BUILD)/.lab: $(CHAT_SOURCES) $(LAB_SOURCES) tools/build.mjs
-	@$(NODE) --no-warnings tools/build.mjs tcp udp shared harness lab
-	@touch $@
+$(BUILD)/.lab: $(CHAT_SOURCES) $(LAB_SOURCES) $(TOOLS)
+	@$(NODE) --no-warnings tools/build.mjs --stamp .lab tcp udp shared harness lab
 lab: $(BUILD)/.lab
 	@$(RUN)/lab/main.js $(ARGS)
 
@@ -119,9 +118,11 @@ docs: $(BUILD)/.dev
 test: $(BUILD)/.dev
 	@$(RUN)/tests/run.js $(ARGS)
 
-# Coverage of tcp/, udp/ and shared/ over the whole suite, spawned scripts included.
+# Coverage of tcp/, udp/ and shared/ over the whole suite, spawned scripts included. c8 keeps
+# its data in coverage/: run as root in someone else's clone, it is given back to them.
 coverage: $(BUILD)/.dev
-	@$(NODE) node_modules/c8/bin/c8.js $(NODE) $(BUILD)/tests/run.js $(ARGS)
+	@$(NODE) node_modules/c8/bin/c8.js $(NODE) $(BUILD)/tests/run.js $(ARGS); status=$$?; \
+	$(NODE) tools/owner.mjs coverage; exit $$status
 
 typecheck: $(STAMP)
 	node_modules/.bin/tsc --noEmit -p .
@@ -132,14 +133,12 @@ lint: $(STAMP)
 ci: typecheck lint coverage
 
 # Other runtimes, from the npm registry into an ignored cache, not into the project:
-# the oldest Node that `engines` allows, the newest 22 and 24, and Deno 2.
+# the oldest Node that `engines` allows, the newest 20, 22 and 24, and Deno 2. It says what
+# it downloads and how big before, and how to use them after (tools/runtimes.mjs).
 RUNTIMES := .cache/runtimes
 runtimes: $(RUNTIMES)/.installed
-$(RUNTIMES)/.installed: tools/runtimes.json
-	@echo "installing the other runtimes into $(RUNTIMES) (npm)..." >&2
-	@mkdir -p $(RUNTIMES) && cp tools/runtimes.json $(RUNTIMES)/package.json
-	@cd $(RUNTIMES) && npm install --no-audit --no-fund --loglevel=error --no-package-lock >&2
-	@touch $@
+$(RUNTIMES)/.installed: tools/runtimes.json tools/runtimes.mjs
+	@$(NODE) --no-warnings tools/runtimes.mjs
 
 # The transcript tests with the .ts files launched by each runtime itself, and the deno tasks.
 TRANSCRIPTS := tcp-pair udp-pair input

@@ -219,6 +219,8 @@ function userEnv(): NodeJS.ProcessEnv {
   };
   for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "ARGS"])
     delete env[name];
+  // started by `npm test`, npm's own variables would tell the project's tools to use that npm
+  for (const name of Object.keys(env).filter((n) => n.startsWith("npm_"))) delete env[name];
   return env;
 }
 

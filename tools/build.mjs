@@ -1,5 +1,5 @@
 // tcp-udp-chat: strip the types from the project's TypeScript, line for line, into .cache/build/.
-// Run:  node tools/build.mjs [DIR ...]     (default: tcp udp shared; make does this for you)
+// Run:  node tools/build.mjs [--stamp NAME] [DIR ...]   (default: tcp udp shared; make does this for you)
 //
 // Every .ts file under the given folders becomes a .js file at the same path under
 // .cache/build/, with each type annotation replaced by spaces: the same statements on the
@@ -9,16 +9,22 @@
 // its source is newer. Written in plain JavaScript so that it runs before anything is built.
 //
 // The stripper is Node's own (module.stripTypeScriptTypes, Node >= 22.13) or, on older
-// Node, amaro: the same stripper, from npm (`tools/deps.sh chat` installs it when missing).
-import { execFileSync } from "node:child_process";
+// Node, amaro: the same stripper, from npm (tools/deps.mjs installs it when missing).
+// `--stamp NAME` then writes .cache/build/NAME, which make uses to know the build is done.
+// Node alone runs it (no shell), and as root in a clone someone else owns, what it writes
+// is given back to that owner (tools/owner.mjs).
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as nodeModule from "node:module";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { install } from "./deps.mjs";
+import { giveBack, ROOT } from "./owner.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, ".cache/build");
-const dirs = process.argv.slice(2);
+const { values, positionals: dirs } = parseArgs({
+  options: { stamp: { type: "string" } },
+  allowPositionals: true,
+});
 
 /** The .ts files under `dir`, relative to the root. */
 function sources(dir) {
@@ -39,7 +45,9 @@ const mtime = (path) => {
   }
 };
 
-const self = mtime(fileURLToPath(import.meta.url));
+const self = Math.max(
+  ...["build.mjs", "deps.mjs", "owner.mjs"].map((f) => mtime(join(ROOT, "tools", f))),
+);
 const stale = (dirs.length > 0 ? dirs : ["tcp", "udp", "shared"]).flatMap(sources).filter((src) => {
   const built = mtime(join(OUT, src.replace(/\.ts$/, ".js")));
   return built < mtime(join(ROOT, src)) || built < self;
@@ -60,13 +68,11 @@ async function stripper() {
 
 async function importAmaro() {
   // Installed by `npm ci --omit=dev` (amaro is the project's one runtime dependency), once:
-  // if another make is installing it right now, the script waits for that one.
-  try {
-    execFileSync("sh", [join(ROOT, "tools/deps.sh"), "chat"], { stdio: "inherit" });
-  } catch (err) {
-    process.exit(err.status ?? 1); // deps.sh has said what failed and what to do instead
-  }
-  return (await import(join(ROOT, "node_modules/amaro/dist/index.js"))).default;
+  // if another make is installing it right now, this waits for that one; if it cannot be
+  // installed, deps.mjs says what failed and what to do instead, and exits.
+  await install("chat");
+  return (await import(new URL("../node_modules/amaro/dist/index.js", import.meta.url).href))
+    .default;
 }
 
 /** An identity source map: line n of the .js is line n of the .ts, column for column. */
@@ -80,7 +86,7 @@ for (const src of stale) {
   const code = readFileSync(join(ROOT, src), "utf8");
   const js = strip(code).replace(IMPORT_TS, "$1$2.js$3");
   const out = join(OUT, src.replace(/\.ts$/, ".js"));
-  const name = out.split("/").at(-1);
+  const name = basename(out);
   mkdirSync(dirname(out), { recursive: true });
   const lines = js.split("\n").length;
   const map = identityMap(name, relative(dirname(out), join(ROOT, src)), lines);
@@ -90,3 +96,8 @@ for (const src of stale) {
   writeFileSync(tmp, `${js}\n//# sourceMappingURL=${name}.map\n`);
   renameSync(tmp, out);
 }
+if (values.stamp) {
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, values.stamp), "");
+}
+giveBack(".cache", { tree: ".cache/build" });
