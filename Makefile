@@ -16,7 +16,7 @@ STAMP  := node_modules/.installed
 # the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
 CHAT_SOURCES := $(wildcard tcp/*.ts udp/*.ts shared/*.ts)
 LAB_SOURCES  := $(wildcard harness/*.ts lab/*.ts lab/*/*.ts)
-DEV_DIRS     := harness tests bench docs/tools lab
+DEV_DIRS     := harness tests bench docs/tools lab check
 DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))
 RUN          := exec $(NODE) $(BUILD)
 # The chat scripts start without NODE_EXTRA_CA_CERTS: Node 20 reads and parses every
@@ -27,7 +27,7 @@ CHAT         := NODE_EXTRA_CA_CERTS= $(RUN)
 .DEFAULT_GOAL := help
 .PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
         typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab \
-        frame-server frame-client capture-frame capture-loss
+        frame-server frame-client capture-frame capture-loss check
 
 help:
 	@echo "tcp-udp-chat: the article's four socket chat programs, in TypeScript"
@@ -45,6 +45,9 @@ help:
 	@echo "  make frame-client  send stdin's lines as framed messages: ARGS=\"--frame length\""
 	@echo "  make capture-frame three framed messages in one segment, under tcpdump (root)"
 	@echo "  make capture-loss  TCP and UDP through a lossy network, in namespaces (root)"
+	@echo ""
+	@echo "  make check         hold your own chat program to the article's conversation:"
+	@echo "                    make check ARGS=\"tcp-server -- python3 tcp_server.py\""
 	@echo ""
 	@echo "  make test          every test (make test ARGS=room: only files named room)"
 	@echo "  make ci            typecheck, lint and the tests under coverage, as CI runs them"
@@ -110,6 +113,15 @@ $(BUILD)/.lab: $(CHAT_SOURCES) $(LAB_SOURCES) $(TOOLS)
 	@$(NODE) --no-warnings tools/build.mjs --stamp .lab tcp udp shared harness lab
 lab: $(BUILD)/.lab
 	@$(RUN)/lab/main.js $(ARGS)
+
+# make check: any chat program (yours, the article's, the mirrors) held to the article's
+# conversation and its pitfalls (check/). Like chatting, it needs no npm package.
+CHECK_SOURCES := $(wildcard harness/*.ts check/*.ts check/*/*.ts)
+$(BUILD)/.check: $(CHAT_SOURCES) $(CHECK_SOURCES) tools/build.mjs
+	@$(NODE) --no-warnings tools/build.mjs tcp udp shared harness check
+	@touch $@
+check: $(BUILD)/.check
+	@$(RUN)/check/main.js $(ARGS)
 
 # Rewrite the blocks of docs/ that show real output (captures need root and tcpdump).
 docs: $(BUILD)/.dev
