@@ -117,9 +117,8 @@ lab: $(BUILD)/.lab
 # make check: any chat program (yours, the article's, the mirrors) held to the article's
 # conversation and its pitfalls (check/). Like chatting, it needs no npm package.
 CHECK_SOURCES := $(wildcard harness/*.ts check/*.ts check/*/*.ts)
-$(BUILD)/.check: $(CHAT_SOURCES) $(CHECK_SOURCES) tools/build.mjs
-	@$(NODE) --no-warnings tools/build.mjs tcp udp shared harness check
-	@touch $@
+$(BUILD)/.check: $(CHAT_SOURCES) $(CHECK_SOURCES) $(TOOLS)
+	@$(NODE) --no-warnings tools/build.mjs --stamp .check tcp udp shared harness check
 check: $(BUILD)/.check
 	@$(RUN)/check/main.js $(ARGS)
 
