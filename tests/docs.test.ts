@@ -236,6 +236,8 @@ test("every shell command in docs/, docs/zh/ and the README is run by a test or 
     const run = /^run: (\S+)$/.exec(b.marker ?? "")?.[1];
     if (run) {
       const by = RUN_HERE[run];
+      // a lesson's own test file may run its blocks itself, by name: runBlock("NAME", …)
+      if (!by && tests.includes(`runBlock("${run}"`)) continue;
       assert.ok(by, `${b.page}: <!-- run: ${run} --> is run by no test: name its test in RUN_HERE`);
       assert.ok(hasTest(by as string), `no test "${by}"`);
       assert.ok(tests.includes(`"${run}"`), `no test runs the block "${run}"`);
