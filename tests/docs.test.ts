@@ -107,9 +107,9 @@ test("every test a lesson cites by name exists", () => {
   let cited = 0;
   for (const page of LESSONS) {
     const text = read(page).replace(/\s+/g, " ");
-    // English "test: "…"" / "tests: "…"; "…"", and 中文 "测试："…"；"…""
+    // English "test: "…"" / "tests: "…"; "…"", and 中文 "测试："…"；"…"" (or, bold, "**测试**：")
     for (const run of text.matchAll(
-      /(?:\btests?:|测试[:：])\**\s*((?:"[^"]+"(?:\s*[;,；，、]\s*|\s*(?:and|or|和|或)\s*)?)+)/gi,
+      /(?:\btests?:|测试\**[:：])\**\s*((?:"[^"]+"(?:\s*[;,；，、]\s*|\s*(?:and|or|和|或)\s*)?)+)/gi,
     )) {
       for (const [, name = ""] of (run[1] ?? "").matchAll(/"([^"]+)"/g)) {
         cited += 1;
