@@ -193,6 +193,9 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
   "make capture-loss": {
     test: "make capture-loss: TCP sends each lost segment again and every message arrives; UDP loses one, and the client waits for ever",
   },
+  "make capture-loss ARGS=--syn": {
+    test: "make capture-loss ARGS=--syn: a lost SYN is sent again 1 s later, then 1 s apart while tcp_syn_linear_timeouts lasts, then twice as long each time; at 0, twice as long from the start",
+  },
   "make frame-server": { test: FRAME_PAIR },
   'make frame-server ARGS="--frame line"': { test: FRAME_PAIR },
   'make frame-server ARGS="--frame length"': { test: FRAME_PAIR },
