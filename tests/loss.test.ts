@@ -51,6 +51,17 @@ if (!isRoot) {
       assert.ok(again?.fate.startsWith("sent again by the client's kernel"), `${l.text}:\n${tcp}`);
       assert.is(again?.text, l.text);
     }
+    // each copy names what sent it, from the client's own counters; a lone segment's first
+    // copy waits for the probe's 200 ms (rto_min) or the timer, never less
+    const WHY =
+      /\((a tail loss probe|the retransmission timer|a fast retransmit)( and [a-z ]+)?; srtt [\d.]+ ms\)/;
+    const copies = segments.filter((s) => s.fate.startsWith("sent again"));
+    for (const copy of copies) {
+      assert.match(copy.fate, WHY, `${copy.text}:\n${tcp}`);
+      const after = Number(/, ([\d.]+) ms after the first/.exec(copy.fate)?.[1]);
+      if (copy.text !== '"byebye"' && !copy.fate.includes("a fast retransmit"))
+        assert.ok(after >= 200, `${copy.text} sent again after ${after} ms:\n${tcp}`);
+    }
     assert.match(tcp, /messages and byebye sent; all arrived at the server, in order\./);
     const base = BASE.exec(run.stderr)?.[1] as string;
     assert.equal(
@@ -58,6 +69,47 @@ if (!isRoot) {
       [],
       "namespaces left behind",
     );
+  });
+
+  test("make capture-loss ARGS=--syn: a lost SYN is sent again 1 s later, then 1 s apart while tcp_syn_linear_timeouts lasts, then twice as long each time; at 0, twice as long from the start", async () => {
+    const run = spawnProgram("make capture-loss --syn", [
+      "make",
+      "-s",
+      "capture-loss",
+      "ARGS=--syn --seconds 2.5",
+    ]);
+    assert.equal(await run.waitExit(30_000), { code: 0, signal: null }, run.transcript());
+    const header = /^ +SYN +(.+)$/m.exec(run.stdout)?.[1] ?? "";
+    const settings = [...header.matchAll(/tcp_syn_linear_timeouts = (\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    assert.ok(settings.length >= 1, run.stdout);
+    // each row: the SYN's number, then for each column its time and the wait before it
+    const rows = run.stdout
+      .split("\n")
+      .filter((l) => /^ +\d+ +[\d.]+ s/.test(l))
+      .map((l) => [...l.matchAll(/([\d.]+) s(?: +\(([\d.]+) s later\))?/g)]);
+    settings.forEach((linear, column) => {
+      const waits = rows.flatMap((cells) => (cells[column]?.[2] ? [Number(cells[column][2])] : []));
+      assert.ok(waits.length >= 2, `${linear}: ${run.stdout}`);
+      waits.forEach((wait, n) => {
+        // RFC 6298's first timeout is 1 s; the first `linear` resends keep it, then it doubles
+        const expected = n <= linear ? 1 : 2 ** (n - linear);
+        assert.ok(
+          wait >= expected * 0.95 && wait <= expected * 1.5 + 0.1,
+          `tcp_syn_linear_timeouts = ${linear}, wait ${n + 1}: ${wait} s, expected ${expected} s\n${run.stdout}`,
+        );
+      });
+    });
+    if (settings.length === 2) assert.equal(settings, [settings[0], 0]);
+    const bases = [...run.stderr.matchAll(new RegExp(BASE, "g"))].map((m) => m[1] as string);
+    for (const base of bases) {
+      assert.equal(
+        ourNamespaces().filter((n) => n.startsWith(base)),
+        [],
+        "namespaces left behind",
+      );
+    }
   });
 
   test("make capture-loss removes its namespaces even when it is interrupted", async () => {

@@ -9,6 +9,7 @@
 // TCP: tcp/client.ts and tcp/server.ts chat until the client's kernel has had to send a
 // lost segment again; every message arrives, in order. The two captures are written as
 // .pcap files too. Everything is removed at the end, even after a failure or Ctrl-C.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import {
@@ -20,15 +21,17 @@ import {
   spawnProgram,
   transcripts,
 } from "../../harness/procs.ts";
-import { Recorder } from "../../harness/recorder.ts";
 import { refuse, toolArgs } from "../../harness/tool-args.ts";
-import { Capture } from "../../lab/capture.ts";
 import { type Packet, SYN } from "../../lab/pcap.ts";
 import { LossyNetwork, type Place, SERVER_IP } from "./netns.ts";
+import { lostSyns } from "./syn-loss.ts";
+import { Tap } from "./tap.ts";
 
-const USAGE = `usage: make capture-loss ARGS="[--loss P] [--rounds N]"   (as root)
+const USAGE = `usage: make capture-loss ARGS="[--loss P] [--rounds N] | --syn [--seconds S]"   (as root)
   --loss P     the percentage of packets to the server that the network loses (default 20)
   --rounds N   TCP messages at least, more until one segment has been lost (default 6)
+  --syn        instead, a network that drops every SYN: how often the client sends it again
+  --seconds S  with --syn, watch until a SYN comes S seconds after the first (default 10)
   -h, --help   print this help and exit
 `;
 const MAX_ROUNDS = 60; // with 20% loss, 60 rounds without one loss would be a 1 in 600,000 run
@@ -36,6 +39,8 @@ const MAX_ROUNDS = 60; // with 20% loss, 60 rounds without one loss would be a 1
 const values = toolArgs("capture-loss", USAGE, {
   loss: { type: "string", default: "20" },
   rounds: { type: "string", default: "6" },
+  syn: { type: "boolean", default: false },
+  seconds: { type: "string", default: "10" },
 });
 const percent = Number(values.loss);
 const rounds = Number(values.rounds);
@@ -45,6 +50,10 @@ if (!(Number.isInteger(percent) && percent >= 1 && percent <= 90)) {
 if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= MAX_ROUNDS)) {
   refuse("capture-loss", USAGE, `--rounds must be a whole number from 1 to ${MAX_ROUNDS}`);
 }
+const seconds = Number(values.seconds);
+if (!(seconds > 0 && seconds <= 60)) {
+  refuse("capture-loss", USAGE, "--seconds must be a number of seconds, more than 0, at most 60");
+}
 if (process.getuid?.() !== 0) {
   process.stderr.write(
     "make capture-loss needs root: it builds network namespaces. Try: sudo make capture-loss\n",
@@ -53,52 +62,6 @@ if (process.getuid?.() !== 0) {
 }
 
 const FILTER = "tcp port 8001 or udp port 8002";
-
-/** tcpdump on one device of one namespace (lab/capture.ts), its packets kept as they come. */
-class Tap {
-  readonly packets: Packet[] = [];
-  readonly name: string;
-  readonly #wire = new Recorder("tcpdump", transcripts);
-  #capture: Capture | undefined;
-
-  constructor(dev: string) {
-    this.name = `tcpdump on ${dev}`;
-  }
-
-  /** tcpdump on `dev` inside `place`, listening. */
-  static async open(net: LossyNetwork, place: Place, dev: string): Promise<Tap> {
-    const tap = new Tap(dev);
-    const on = { device: dev, prefix: net.inside(place, []), immediate: true };
-    const capture = await Capture.start(
-      FILTER,
-      (p) => {
-        tap.packets.push(p);
-        tap.#wire.wake();
-      },
-      on,
-    );
-    if (typeof capture === "string") throw new Error(`${tap.name}: ${capture}`);
-    tap.#capture = capture;
-    return tap;
-  }
-
-  /** Stop tcpdump once it has written its last packet; what it captured, as a .pcap file. */
-  async stop(): Promise<Buffer> {
-    await this.#capture?.stop();
-    return this.#capture?.bytes() ?? Buffer.alloc(0);
-  }
-
-  /** Wait until a packet from the client carries `text`; that packet. */
-  async carrying(text: string): Promise<Packet> {
-    const find = () => this.packets.find((p) => p.src !== SERVER_IP && p.payload.includes(text));
-    await this.#wire.until(() => find() !== undefined, `"${text}" on ${this.name}`);
-    return find() as Packet;
-  }
-
-  has(text: string): boolean {
-    return this.packets.some((p) => p.src !== SERVER_IP && p.payload.includes(text));
-  }
-}
 
 /** A chat script run inside `place`, talking to the server's address. */
 function script(net: LossyNetwork, place: Place, path: string): Proc {
@@ -167,9 +130,11 @@ async function tcp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> 
   const client = script(net, "client", "tcp/client.ts");
   await client.waitFor("stdout", "宝宝说:");
   net.lose(true); // the connection is open: from now on its segments may be lost
+  const resends = new Resends(net, sent);
   let round = 0;
   while (round < MAX_ROUNDS && (round < rounds || lostSegments(sent, arrived).length === 0)) {
     round += 1;
+    resends.sending(`message ${round}`);
     client.write(`message ${round}`);
     await server.waitFor("stdout", "高望>>>", round);
     server.write(`ok ${round}`);
@@ -179,6 +144,7 @@ async function tcp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> 
     await sent.carrying(`message ${round}`);
     await arrived.carrying(`message ${round}`);
   }
+  resends.sending("byebye");
   client.write("byebye");
   await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
   await sent.carrying("byebye");
@@ -188,13 +154,73 @@ async function tcp(net: LossyNetwork, sent: Tap, arrived: Tap): Promise<string> 
     (_, i) => `来自宝宝的消息: message ${i + 1}\n高望>>>`,
   );
   const inOrder = server.stdout === `${expected.join("")}来自宝宝的消息: byebye\n`;
-  const { rows, lost } = segmentRows(sent, arrived);
+  const { rows, lost } = segmentRows(sent, arrived, resends);
   const arrivedAll = inOrder ? "all arrived at the server, in order" : "NOT all arrived in order";
   const summary =
     `TCP: ${round} messages and byebye sent; ${arrivedAll}. ${lost} segment${lost === 1 ? " was" : "s were"}\n` +
     "lost on the way; each time the client's kernel sent the bytes again by itself, unasked,\n" +
     "and the scripts never knew.";
   return `${rows.join("\n")}\n${summary}\n`;
+}
+
+/**
+ * Which of its mechanisms the client's kernel used to send each lost segment again, read
+ * from its own counters (nstat's names: the client's namespace counts for its connection
+ * alone) the moment the copy is seen leaving: a tail loss probe, the retransmission timer,
+ * or a fast retransmit that the server's SACKs asked for. And the connection's smoothed
+ * round-trip time (`ss -ti`'s srtt) before each message, on which the probe's timer hangs.
+ */
+class Resends {
+  static readonly MECHANISMS: [string, string][] = [
+    ["TcpExtTCPLossProbes", "a tail loss probe"],
+    ["TcpExtTCPTimeouts", "the retransmission timer"],
+    ["TcpExtTCPFastRetrans", "a fast retransmit"],
+  ];
+  readonly #net: LossyNetwork;
+  #before: Map<string, number>;
+  readonly #seen = new Set<number>();
+  readonly #by = new Map<Packet, string[]>();
+  readonly #srtt = new Map<string, number>();
+
+  constructor(net: LossyNetwork, sent: Tap) {
+    this.#net = net;
+    this.#before = net.counters("client");
+    sent.listeners.push((p) => this.#look(p));
+  }
+
+  /** Each data segment from the client: a copy of one seen before is a resend; ask the counters why. */
+  #look(p: Packet): void {
+    if (p.proto !== "tcp" || p.dport !== 8001 || p.payload.length === 0) return;
+    if (!this.#seen.has(p.seq)) {
+      this.#seen.add(p.seq);
+      return;
+    }
+    const now = this.#net.counters("client");
+    const grown = ([name]: [string, string]) =>
+      (now.get(name) ?? 0) > (this.#before.get(name) ?? 0);
+    this.#by.set(
+      p,
+      Resends.MECHANISMS.filter(grown).map(([, what]) => what),
+    );
+    this.#before = now;
+  }
+
+  /** Before `text` is written: the connection's smoothed round-trip time (ss -ti's rtt:SRTT/RTTVAR). */
+  sending(text: string): void {
+    const ss = ["ss", "-tinH", "state", "established", "( dport = :8001 )"];
+    const [program, ...args] = this.#net.inside("client", ss);
+    const info = spawnSync(program as string, args, { encoding: "utf8" });
+    const srtt = /\brtt:([\d.]+)\//.exec(info.stdout ?? "")?.[1];
+    if (srtt) this.#srtt.set(text, Number(srtt));
+  }
+
+  /** How the copy `p` was sent, as a clause for its row ("" if the counters did not say). */
+  how(p: Packet): string {
+    const used = this.#by.get(p) ?? [];
+    if (used.length === 0) return "";
+    const srtt = this.#srtt.get(p.payload.toString("utf8"));
+    return ` (${used.join(" and ")}${srtt === undefined ? "" : `; srtt ${srtt} ms`})`;
+  }
 }
 
 /** The client's data segments seen leaving it that never reached the server. */
@@ -221,7 +247,7 @@ function match(sent: Tap, arrived: Tap): [Packet, Packet | undefined][] {
   });
 }
 
-function segmentRows(sent: Tap, arrived: Tap): { rows: string[]; lost: number } {
+function segmentRows(sent: Tap, arrived: Tap, resends: Resends): { rows: string[]; lost: number } {
   const syn = sent.packets.find((p) => p.proto === "tcp" && p.dport === 8001 && p.flags & SYN);
   const isn = syn?.seq ?? 0;
   const pairs = match(sent, arrived);
@@ -239,7 +265,8 @@ function segmentRows(sent: Tap, arrived: Tap): { rows: string[]; lost: number } 
     if (before === undefined) firstSent.set(seq, p.time);
     else {
       const later = ((p.time - before) * 1000).toFixed(1);
-      fate = `sent again by the client's kernel, ${later} ms after the first: ${fate}`;
+      const how = resends.how(p);
+      fate = `sent again by the client's kernel, ${later} ms after the first${how}: ${fate}`;
     }
     const cells = `${String(seq).padStart(4)}  ${String(p.payload.length).padStart(3)}  ${quoted(p).padEnd(20)}`;
     rows.push(`${ms(first, p.time)}  ${cells}  ${fate}`);
@@ -247,15 +274,18 @@ function segmentRows(sent: Tap, arrived: Tap): { rows: string[]; lost: number } 
   return { rows, lost };
 }
 
-let net: LossyNetwork | undefined;
-const taps: Tap[] = [];
-let status = 0;
-try {
-  net = LossyNetwork.create(percent);
+/** Say which namespaces a network has, as soon as they exist (a test removes them if we die). */
+const announce = (net: LossyNetwork) =>
   process.stderr.write(`network namespaces: ${net.base}-client, -network, -server\n`);
-  const sent = await Tap.open(net, "network", "r0"); // everything the client sends, before the loss
+
+/** UDP, then TCP, through the lossy network: the tables, and the two captures saved. */
+async function lossy(nets: LossyNetwork[], taps: Tap[]): Promise<void> {
+  const net = LossyNetwork.create(percent);
+  nets.push(net);
+  announce(net);
+  const sent = await Tap.open(net, "network", "r0", FILTER); // everything the client sends, before the loss
   taps.push(sent);
-  const arrived = await Tap.open(net, "server", "s0"); // what reaches the server
+  const arrived = await Tap.open(net, "server", "s0", FILTER); // what reaches the server
   taps.push(arrived);
   const udpPart = await udp(net, sent, arrived);
   net.lose(false);
@@ -277,12 +307,20 @@ try {
   process.stderr.write(
     `the captures are in ${shown}/loss-sent.pcap (what left the client) and loss-arrived.pcap\n`,
   );
+}
+
+const nets: LossyNetwork[] = [];
+const taps: Tap[] = [];
+let status = 0;
+try {
+  if (values.syn) process.stdout.write(await lostSyns(seconds, announce, nets));
+  else await lossy(nets, taps);
 } catch (err) {
   process.stderr.write(`make capture-loss: ${(err as Error).message}\n`);
   status = 1;
 } finally {
   await Promise.all(taps.map((tap) => tap.stop()));
   await reapAll();
-  net?.teardown();
+  for (const net of nets) net.teardown();
 }
 process.exit(status);

@@ -73,6 +73,20 @@ function nftLoss(percent: number): string {
 `;
 }
 
+/** The nftables rule that drops every SYN going to the server. */
+export function nftSynDrop(): string {
+  return `table ip syn {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ${SYN_DROP} counter drop
+  }
+}
+`;
+}
+
+/** The match of that rule, as a reader would type it after `nft add rule ... forward`. */
+export const SYN_DROP = `ip daddr ${SERVER_IP} tcp flags & (syn | ack) == syn`;
+
 export class LossyNetwork {
   readonly percent: number;
   /** How the loss is made: "netem", or "nftables" where the kernel has no netem. */
@@ -183,6 +197,34 @@ export class LossyNetwork {
     }
   }
 
+  /**
+   * Drop every SYN that goes to the server (a SYN without ACK: the first segment of a
+   * handshake), whatever `lose` says: no connection can open. Needs nft.
+   */
+  dropSyns(): void {
+    if (!haveTool("nft")) throw new Error(`dropping SYNs needs nft: ${installHint(["nft"])}`);
+    run(this.inside("network", ["nft", "-f", "-"]), nftSynDrop());
+  }
+
+  /**
+   * Set the sysctl `key` (`net.ipv4.tcp_syn_linear_timeouts`) in `place`'s namespace only;
+   * false when this kernel has no such setting.
+   */
+  sysctl(place: Place, key: string, value: string): boolean {
+    const file = `/proc/sys/${key.replaceAll(".", "/")}`;
+    const write = `[ -e ${file} ] && echo ${value} > ${file}`;
+    return spawnSync("ip", ["netns", "exec", this.#names[place], "sh", "-c", write]).status === 0;
+  }
+
+  /** The value of the sysctl `key` in `place`'s namespace, or undefined where it does not exist. */
+  sysctlValue(place: Place, key: string): string | undefined {
+    const file = `/proc/sys/${key.replaceAll(".", "/")}`;
+    const read = spawnSync("ip", ["netns", "exec", this.#names[place], "cat", file], {
+      encoding: "utf8",
+    });
+    return read.status === 0 ? read.stdout.trim() : undefined;
+  }
+
   /** How many packets the loss has dropped so far (since it was last turned on, for nftables). */
   dropped(): number {
     const network = this.#names.network;
@@ -193,6 +235,16 @@ export class LossyNetwork {
     const list = ["ip", "netns", "exec", network, "nft", "list", "chain", "ip", "loss", "forward"];
     const rules = spawnSync(list[0] as string, list.slice(1), { encoding: "utf8" }).stdout ?? "";
     return Number(/counter packets (\d+)/.exec(rules)?.[1] ?? 0); // 0 while the loss is off
+  }
+
+  /**
+   * The TCP counters of `place`'s kernel, as `nstat -az` names them (`TcpExtTCPLossProbes`,
+   * `TcpRetransSegs`, …), read from its /proc/net/netstat and /proc/net/snmp. Each
+   * namespace counts for itself: the client's counters are its connection's alone.
+   */
+  counters(place: Place): Map<string, number> {
+    const text = run(this.inside(place, ["cat", "/proc/net/netstat", "/proc/net/snmp"]));
+    return tcpCounters(text);
   }
 
   /** The command that makes the loss, as a reader would type it. */
@@ -208,6 +260,25 @@ export class LossyNetwork {
     this.#up = false;
     for (const name of Object.values(this.#names)) spawnSync("ip", ["netns", "del", name]);
   }
+}
+
+/**
+ * The counters of /proc/net/netstat and /proc/net/snmp (a line of names, then a line of
+ * values, for each group), named as nstat names them: the group, then the counter.
+ */
+export function tcpCounters(text: string): Map<string, number> {
+  const counters = new Map<string, number>();
+  const lines = text.split("\n");
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const [group, ...names] = (lines[i] as string).split(/\s+/);
+    const [again, ...values] = (lines[i + 1] as string).split(/\s+/);
+    if (!group?.endsWith(":") || group !== again || !/^\d/.test(values[0] ?? "")) continue;
+    names.forEach((name, n) => {
+      counters.set(`${group.slice(0, -1)}${name}`, Number(values[n]));
+    });
+    i += 1;
+  }
+  return counters;
 }
 
 /** Our namespaces that exist now (a test checks that none is left behind). */

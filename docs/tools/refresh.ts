@@ -23,6 +23,7 @@ const TOOLS: Record<string, string[]> = {
   ],
   "make capture-frame": ["docs/tools/capture.ts", "--frame", "--pcap", "docs/captures/frame.pcap"],
   "make capture-loss": ["docs/tools/loss.ts"],
+  "make capture-loss ARGS=--syn": ["docs/tools/loss.ts", "--syn"],
   "make demo": ["docs/tools/demo.ts", "--fast"],
   "make lab": ["docs/tools/lab-shot.ts", "--png", "docs/images/lab.png"],
 };
