@@ -20,7 +20,10 @@
  *
  * `discardInput(why)` starts a time when nobody can be answered (a server waiting for a
  * client): each line typed then is dropped at once with a note, never kept for whoever
- * comes next. `keepInput()` ends it.
+ * comes next. `keepInput()` ends it. `whenInputEnds(action)` says what a server idle at
+ * accept or recvfrom does when stdin ends (Ctrl-D): it acts at once instead of at a prompt
+ * that may never come. Otherwise stdin ending with no prompt open is noted, and the next
+ * prompt gets `null`.
  *
  * @example
  * ```ts
@@ -61,6 +64,8 @@ class Lines {
   #dropNext = false;
   /** While set, lines are dropped as they arrive, with this reason in a note. */
   discarding: string | undefined;
+  /** While set, what the end of stdin does when no prompt is open (a server idle). */
+  #onIdleEnd: (() => void) | undefined;
   /** Whether a read has met the end of stdin (not merely whether the stream has ended). */
   endSeen = false;
 
@@ -160,6 +165,21 @@ class Lines {
     if (last !== "") this.#push(last);
     this.#ended = true;
     if (this.#asking) this.#answer(null);
+    else if (this.#onIdleEnd) this.#idleEnd();
+    else if (this.#queue.length === 0)
+      note("(stdin ended: the conversation ends at the next prompt)");
+  }
+
+  /** What the end of stdin does while no prompt is open: at once if it has ended already. */
+  set onIdleEnd(action: (() => void) | undefined) {
+    this.#onIdleEnd = action;
+    if (action && this.#ended && !this.#asking && this.#queue.length === 0) this.#idleEnd();
+  }
+
+  #idleEnd(): void {
+    this.endSeen = true;
+    if (Terminal.started()) process.stdout.write("\n"); // Ctrl-D: on a line of its own
+    this.#onIdleEnd?.();
   }
 
   #push(line: string): void {
@@ -203,6 +223,15 @@ export function discardInput(why: string): void {
 /** Keep typed lines again, for the next prompt. */
 export function keepInput(): void {
   stdinLines().discarding = undefined;
+}
+
+/**
+ * While a server waits for a peer with no prompt open: what the end of stdin does, at once
+ * (the server can answer nobody any more); `undefined` when it stops waiting. Starts
+ * reading stdin if nothing has yet, so that its end is seen.
+ */
+export function whenInputEnds(action: (() => void) | undefined): void {
+  stdinLines().onIdleEnd = action;
 }
 
 /** How a call of {@linkcode input} may end early or refuse empty lines. */

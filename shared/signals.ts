@@ -1,7 +1,8 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM end a script cleanly: every socket registered here is
- * closed, then the process exits 130 or 143 (128 + the signal's number), with no
- * stack trace. Python shows a `KeyboardInterrupt` traceback instead.
+ * Ctrl-C (SIGINT) and SIGTERM end a script cleanly: on a terminal the prompt's line is
+ * ended first, every socket registered here is closed, then the process exits 130 or 143
+ * (128 + the signal's number), with no stack trace. Python shows a `KeyboardInterrupt`
+ * traceback instead.
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  * @module
  */
 import { trace } from "./stderr.ts";
+import { Terminal } from "./terminal.ts";
 
 /** Anything with a way to close: a TCP socket (`destroy`), a server or a UDP socket (`close`). */
 export interface Closable {
@@ -39,6 +41,7 @@ export function closedNormally(socket: Closable): void {
 
 function exitOn(signal: "SIGINT" | "SIGTERM", code: number): void {
   process.on(signal, () => {
+    Terminal.started()?.endLine(); // the prompt's line ends here, not in make's message
     trace(`${signal}: closing ${open.size} socket(s), exit ${code}`);
     for (const hook of hooks) hook(signal);
     for (const socket of open) socket.destroy ? socket.destroy() : socket.close?.();

@@ -47,9 +47,11 @@ export function udpSilence(
     return {
       when: "now",
       text:
-        `nobody listens on UDP port ${to.port} on this machine: its kernel answered with ICMP ` +
-        "port unreachable, which an unconnected socket like this one never hears (--connect " +
-        "would). Start the server; still waiting",
+        `nobody listens on UDP port ${to.port} on this machine: that datagram is lost. Its ` +
+        "kernel answered with ICMP port unreachable, which an unconnected socket like this one " +
+        "never hears (--connect would). UDP never sends it again, so a server started now " +
+        "cannot answer it, and this client waits for ever, as the article's does: press " +
+        "Ctrl-C, start the server, then the client, and send the line again",
     };
   }
   return {

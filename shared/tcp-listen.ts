@@ -16,7 +16,8 @@
  * gives up after about two minutes); Node has already completed the handshake and
  * cannot take it back, so the newcomer is reset at once, with a note that says so.
  * While it waits for a client, a line typed at the server answers nobody: it is dropped
- * with a note, never kept for the next.
+ * with a note, never kept for the next; and the end of stdin (Ctrl-D) ends the server at
+ * once, with a note, exit 0: nobody could type an answer for the next client.
  *
  * @example
  * ```ts
@@ -32,7 +33,7 @@ import type { AddressInfo, Server, Socket } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
-import { discardInput, keepInput } from "./input.ts";
+import { discardInput, keepInput, whenInputEnds } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { callSite, note, trace } from "./stderr.ts";
@@ -93,8 +94,26 @@ class AcceptQueue {
 const queues = new WeakMap<Server, AcceptQueue>();
 const backlogs = new WeakMap<Server, number>();
 
-/** Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. */
+/**
+ * Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. For a
+ * server that takes its clients with {@linkcode accept} and its answers from stdin, as the
+ * article's: from the ready line on, nobody can be answered until a client is accepted.
+ */
 export function listen(server: Server, ipPort: IpPort, backlog: number): Promise<void> {
+  return listenOn(server, ipPort, backlog, () => idleUntilAccept(server));
+}
+
+/**
+ * Bind and listen, as {@linkcode listen}, for a server that handles `connection` events
+ * itself and reads no answers from stdin (the room, the framing lesson's server).
+ * `beforeReady` runs just before the ready line is printed.
+ */
+export function listenOn(
+  server: Server,
+  ipPort: IpPort,
+  backlog: number,
+  beforeReady = () => {},
+): Promise<void> {
   backlogs.set(server, backlog);
   const at = callSite();
   return new Promise((resolve) => {
@@ -104,6 +123,7 @@ export function listen(server: Server, ipPort: IpPort, backlog: number): Promise
       server.off("error", fail); // an error after this is not about listening
       const { address, port } = server.address() as AddressInfo;
       trace(`listen on ${hostPort(address, port)}, backlog ${backlog}`, at);
+      beforeReady(); // e.g. stdin heard from the ready line on: a Ctrl-D then is not missed
       announceListening(address, port, "tcp");
       closeOnExit(server);
       resolve();
@@ -122,12 +142,28 @@ export async function accept(server: Server): Promise<[Socket, Address]> {
     queue = new AcceptQueue(server, backlogs.get(server) ?? 511);
     queues.set(server, queue);
   }
-  discardInput("no client is connected"); // nothing typed now may answer the next client
+  idleUntilAccept(server);
   const conn = await queue.next();
+  whenInputEnds(undefined);
   keepInput();
   const addr = new Address(conn.remoteAddress ?? "?", conn.remotePort ?? 0);
   trace(`accept ${addr.hostPort}`);
   return [conn, addr];
+}
+
+/**
+ * Until a client is accepted, nobody can be answered: a typed line is dropped with a note,
+ * and the end of stdin ends the server at once, saying so.
+ */
+function idleUntilAccept(server: Server): void {
+  discardInput("no client is connected"); // nothing typed now may answer the next client
+  whenInputEnds(() => {
+    note(
+      "stdin ended while no client was connected: nobody can type answers now, so the server stops listening",
+    );
+    closeServer(server);
+    process.exit(0);
+  });
 }
 
 /** Stop listening and close the clients still waiting in the queue. */

@@ -12,13 +12,14 @@
  * nothing (only part of a character came) is not a message: `recv` keeps reading.
  *
  * `recv` returns `null` where Python's returns `b''`: the peer closed its side (FIN) or
- * reset the connection, and nothing unread is left. A FIN is a half-close: the peer sends
- * no more but may still read, so a note says so (once all it sent before has been read)
- * and an answer typed then is still delivered, as TCP and Python would deliver it.
- * `peerDone(conn)` is an {@linkcode AbortSignal} that fires when the peer can no longer
- * read (it reset the connection), so a prompt can stop waiting for an answer nobody
- * will read. A peer that exits sends a FIN, not a reset: like Python, the mirror learns
- * it is gone only when its kernel refuses what we send.
+ * reset the connection, and nothing unread is left. A FIN says only that the peer will
+ * send no more: a peer that exits sends one, and so does one that half-closes
+ * (`shutdown(SHUT_WR)`, `nc -N`) and goes on reading. TCP cannot tell the two apart until
+ * we send, so the note says just that (once all the peer sent before has been read), and
+ * an answer typed then is still sent, as TCP and Python send it; `send` then shows its
+ * fate (tcp-send.ts). `peerDone(conn)` is an {@linkcode AbortSignal} that fires when the
+ * peer can no longer read (it reset the connection), so a prompt can stop waiting for an
+ * answer nobody will read.
  *
  * @example
  * ```ts
@@ -160,14 +161,21 @@ class Incoming {
   }
 
   /**
-   * The peer sent FIN and all it sent before has been read: say so once. It is a half-close:
-   * the peer will send no more but may still read, so an answer typed now is still sent.
+   * The peer sent FIN and all it sent before has been read: say so once, and only what is
+   * known. It may have exited or half-closed; an answer typed now is still sent.
    */
   #tellHalfClose(): void {
     if (!this.#finished || this.#size > 0 || this.#toldHalfClose || this.#weClosedFirst) return;
     if (this.#gone.signal.aborted) return;
     this.#toldHalfClose = true;
-    note(`peer ${this.#peer} closed its side (half-close): it sends no more, but can still read`);
+    note(
+      `peer ${this.#peer} will send no more (it exited, or half-closed: TCP cannot tell until we send)`,
+    );
+  }
+
+  /** Whether the peer's FIN has come and it has not reset the connection: it may still read. */
+  get sentFin(): boolean {
+    return this.#toldHalfClose && !this.#gone.signal.aborted;
   }
 
   /** The peer reset the connection: it can no longer read. Tell the user once; stop waiting on it. */
@@ -214,6 +222,12 @@ export function recv(
 ): Promise<string | null> {
   watch(conn);
   return (incoming.get(conn) as Incoming).recv(bufsize, hint?.after);
+}
+
+/** Whether the peer of `conn` has sent its FIN (and not reset since): it may have exited, or still read. */
+export function peerSentFin(conn: Socket): boolean {
+  watch(conn);
+  return (incoming.get(conn) as Incoming).sentFin;
 }
 
 /** Aborts when the peer resets the connection. A FIN does not abort it: the peer may still read. */

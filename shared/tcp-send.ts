@@ -4,7 +4,11 @@
  *
  * `send` encodes the text as UTF-8 and hands the bytes to the kernel. When the peer
  * has already gone, nothing is sent and a note says so (Python raises
- * `BrokenPipeError`). `close` sends FIN: our side of the conversation is over.
+ * `BrokenPipeError`). When the peer has sent its FIN, it may have exited or only
+ * half-closed: the answer goes out all the same, and a note then says what became of it,
+ * as this machine's kernel sees it (Linux): acknowledged by the peer's kernel (it had
+ * half-closed and can still read it), or refused with a reset (it had exited). `close`
+ * sends FIN: our side of the conversation is over (after that note, if one is awaited).
  *
  * @example
  * ```ts
@@ -16,9 +20,9 @@
  */
 import type { Socket } from "node:net";
 import { flush } from "./print.ts";
-import { kernelState } from "./socket-table.ts";
+import { kernelState, socketTable } from "./socket-table.ts";
 import { callSite, note, trace, tracing } from "./stderr.ts";
-import { peerName as peer } from "./tcp-recv.ts";
+import { peerName as peer, peerSentFin } from "./tcp-recv.ts";
 
 /**
  * The note for an empty line typed at a TCP prompt: it is zero bytes, so nothing would
@@ -35,6 +39,49 @@ export function send(conn: Socket, text: string): void {
   }
   if (tracing()) trace(`send ${Buffer.byteLength(text)} bytes to ${peer(conn)}`);
   conn.write(text, "utf8");
+  if (peerSentFin(conn)) fates.set(conn, fate(conn, Buffer.byteLength(text)));
+}
+
+/** Answers sent after the peer's FIN, whose fate is not known yet: `close` waits for it. */
+const fates = new WeakMap<Socket, Promise<void>>();
+
+/** How long to wait for the peer's kernel to acknowledge or refuse an answer. */
+const FATE_MS = 3000;
+
+/**
+ * Watch the kernel's table until the `bytes` just sent to a peer that sent FIN are
+ * acknowledged (Send-Q 0: the peer's kernel took them) or the connection is gone (a reset:
+ * the peer had exited), and say which. Off Linux there is no table: say what cannot be known.
+ */
+function fate(conn: Socket, bytes: number): Promise<void> {
+  const who = peer(conn);
+  const ends = { localPort: conn.localPort, remotePort: conn.remotePort };
+  const until = Date.now() + FATE_MS;
+  return new Promise((resolve) => {
+    const check = () => {
+      const table = socketTable("tcp");
+      const row = table?.find(
+        (s) => s.localPort === ends.localPort && s.remotePort === ends.remotePort,
+      );
+      let text: string | undefined;
+      if (!table) {
+        text = `(sent to ${who}, which will send no more: had it exited, its kernel answers with a reset, which cannot be seen from here)`;
+      } else if (!row && kernelState(ends) === "CLOSED") {
+        text = `(not delivered: ${who} had exited; its kernel refused the ${bytes} bytes with a reset)`;
+      } else if (row?.sendQ === 0 && conn.writableLength === 0) {
+        text = `(delivered: ${who} had only half-closed; its kernel acknowledged the ${bytes} bytes)`;
+      } else if (Date.now() > until) {
+        text = `(no word on the answer after ${FATE_MS / 1000} s: ${who}'s kernel has neither acknowledged nor refused it)`;
+      }
+      if (text === undefined) {
+        setTimeout(check, 5);
+        return;
+      }
+      note(text);
+      resolve();
+    };
+    check();
+  });
 }
 
 /**
@@ -48,6 +95,12 @@ export function send(conn: Socket, text: string): void {
  * connection then tells which side closed first.
  */
 export function close(conn: Socket): void {
+  const awaited = fates.get(conn);
+  if (awaited) {
+    fates.delete(conn);
+    void awaited.then(() => close(conn)); // the answer's fate first, then the FIN
+    return;
+  }
   if (conn.destroyed) return;
   flush(); // what was printed before the close is on stdout before the FIN, as in Python
   const ends = { localPort: conn.localPort, remotePort: conn.remotePort };

@@ -119,6 +119,16 @@ export class Terminal {
     return typed;
   }
 
+  /**
+   * The program is ending (Ctrl-C, SIGTERM): leave the cursor on a fresh line below the prompt
+   * and typing, so that whatever speaks next (the shell, make's own message) starts there.
+   */
+  endLine(): void {
+    if (this.#closed || this.#prompt + this.#rl.line === "") return;
+    this.#rl.write(null, { ctrl: true, name: "e" }); // to the end of what is typed
+    process.stdout.write("\n");
+  }
+
   /** Whether a prompt is on screen now. */
   get promptOpen(): boolean {
     return this.#prompt !== "";

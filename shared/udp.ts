@@ -25,6 +25,7 @@ import { Address } from "./address.ts";
 import { readFileSync } from "./builtins.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
+import { whenInputEnds } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { udpSilence } from "./silence.ts";
@@ -98,14 +99,19 @@ export function udpSocket(host: string, lose = 0): Socket {
   return sock;
 }
 
+/** Sockets bound by a server: the end of stdin while one waits for a datagram ends it at once. */
+const servers = new WeakSet<Socket>();
+
 /** Bind `sock` to `ipPort` and print the ready line on stderr. */
 export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
+  servers.add(sock);
   const at = callSite();
   return new Promise((resolve) => {
     sock.once("error", (err) => failWith(err, "bind", hostPort(ipPort.host, ipPort.port)));
     sock.bind(ipPort.port, ipPort.host, () => {
       const { address, port } = sock.address();
       trace(`bind ${hostPort(address, port)}`, at);
+      whenInputEnds(() => stopServer(sock)); // before the ready line: Ctrl-D from then on is heard
       announceListening(address, port, "udp");
       resolve();
     });
@@ -142,13 +148,26 @@ export function recvfrom(
   // at once. Datagrams that come behind it wait in the inbox for the next call, which
   // tells the drops of a flood. (Taking it a turn of the event loop later, with those read
   // in the same turn already behind it, cost every exchange an extra turn for that note.)
+  // A server waiting here with no prompt open: Ctrl-D ends it now, not at a prompt that
+  // only the next datagram would bring.
+  if (servers.has(sock)) whenInputEnds(() => stopServer(sock));
   return new Promise((resolve) => {
     inbox.wake = () => {
       inbox.wake = undefined;
       clearTimeout(timer);
+      if (servers.has(sock)) whenInputEnds(undefined);
       resolve(take(sock, inbox, bufsize, at));
     };
   });
+}
+
+/** stdin ended while the server waited for a datagram: nobody can answer one now. */
+function stopServer(sock: Socket): void {
+  note(
+    "stdin ended while waiting for a datagram: nobody can type answers now, so the server closes its socket",
+  );
+  close(sock);
+  process.exit(0);
 }
 
 /** The first datagram of `inbox`, cut to `bufsize` and decoded, with its sender. */

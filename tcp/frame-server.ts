@@ -17,7 +17,7 @@ import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { closedNormally, closeOnExit } from "../shared/signals.ts";
 import { note } from "../shared/stderr.ts";
-import { listen } from "../shared/tcp-listen.ts";
+import { listenOn } from "../shared/tcp-listen.ts";
 
 const args = chatArgs({
   script: "tcp/frame-server.ts",
@@ -73,4 +73,4 @@ function serve(conn: Socket): void {
 }
 
 const server = createServer({ allowHalfOpen: true }, serve);
-await listen(server, { host: args.host, port: args.port }, 3);
+await listenOn(server, { host: args.host, port: args.port }, 3);

@@ -21,7 +21,7 @@ import { QuietCollector } from "../shared/quiet-gc.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
-import { listen } from "../shared/tcp-listen.ts";
+import { listenOn } from "../shared/tcp-listen.ts";
 import { TokenBucket } from "../shared/token-bucket.ts";
 
 const args = chatArgs({
@@ -426,7 +426,7 @@ const server = createServer(
   { keepAlive: true, keepAliveInitialDelay: 60_000, noDelay: true },
   arrive,
 );
-await listen(server, { host: args.host, port: args.port }, 511);
+await listenOn(server, { host: args.host, port: args.port }, 511);
 server.on("error", (err: NodeJS.ErrnoException) => note(`cannot take a newcomer: ${err.code}`));
 prompt.note("type here to speak to the room as @room; /who, /kick NAME");
 

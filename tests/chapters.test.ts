@@ -74,7 +74,8 @@ async function ss(name: string, command: string): Promise<Row[]> {
 
 const portOf = (address: string) => Number(address.split(":").at(-1));
 
-const HALF_CLOSE = /closed its side \(half-close\): it sends no more, but can still read\n/;
+const HALF_CLOSE =
+  /will send no more \(it exited, or half-closed: TCP cannot tell until we send\)\n/;
 
 const noSs = missingTools(["ss", "nc"]);
 if (noSs.length > 0) {

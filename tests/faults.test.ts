@@ -32,15 +32,21 @@ async function promptOpenFor(name: string) {
   return { server, port, peer };
 }
 
-const HALF_CLOSE =
-  /peer 127\.0\.0\.1:\d+ closed its side \(half-close\): it sends no more, but can still read\n/;
+/** The note at a peer's FIN: only what is known. */
+const FIN_NOTE =
+  /peer 127\.0\.0\.1:\d+ will send no more \(it exited, or half-closed: TCP cannot tell until we send\)\n/;
+const DELIVERED =
+  /\(delivered: 127\.0\.0\.1:\d+ had only half-closed; its kernel acknowledged the (\d+) bytes\)\n/;
+const REFUSED =
+  /\(not delivered: 127\.0\.0\.1:\d+ had exited; its kernel refused the (\d+) bytes with a reset\)\n/;
 
 test("tcp/server.ts still answers a client that half-closes mid-prompt, as TCP delivers it", async () => {
   const { server, port, peer: halfway } = await promptOpenFor("nc -N");
   halfway.sock.end(); // shutdown(SHUT_WR): no more from this side, but it goes on reading
-  await server.waitFor("stderr", HALF_CLOSE);
+  await server.waitFor("stderr", FIN_NOTE);
   server.write("still heard");
   await halfway.got.waitFor("still heard");
+  assert.is(DELIVERED.exec(await server.waitFor("stderr", DELIVERED))?.[1], "11");
   await halfway.got.waitClosed(); // then the conversation ends: the server closes too
   const next = await rawTcpClient(port, "next");
   next.sock.write("我来了");
@@ -54,8 +60,9 @@ test("tcp/server.ts still answers a client that half-closes mid-prompt, as TCP d
 test("tcp/server.ts answers a client that exited mid-prompt once, as Python does, then serves the next", async () => {
   const { server, port, peer: gone } = await promptOpenFor("gone");
   gone.sock.destroy(); // close(2), as a process that exits: FIN now, RST for anything sent later
-  await server.waitFor("stderr", HALF_CLOSE);
-  server.write("too late"); // sent; the client's kernel answers RST, which nobody reads
+  await server.waitFor("stderr", FIN_NOTE);
+  server.write("too late"); // sent; the client's kernel answers RST
+  assert.is(REFUSED.exec(await server.waitFor("stderr", REFUSED))?.[1], "8");
   server.write("still typing"); // the conversation is over: back at accept
   await server.waitFor("stderr", "(not sent: no client is connected)");
   const next = await rawTcpClient(port, "next");
@@ -89,17 +96,17 @@ async function clientSaidHi() {
 test("tcp/client.ts exits 0 with a note when the server closes while it waits for a reply", async () => {
   const { client, conn } = await clientSaidHi();
   conn.sock.end();
-  await exitsWith(client, 0, HALF_CLOSE);
+  await exitsWith(client, 0, FIN_NOTE);
   assert.is(client.stdout, "宝宝说:");
 });
 
 test("tcp/client.ts keeps its prompt when the server half-closes, and its line still arrives", async () => {
   const { client, conn } = await clientSaidHi();
   conn.sock.end("bye for now");
-  await client.waitFor("stderr", HALF_CLOSE);
+  await client.waitFor("stderr", FIN_NOTE);
   client.write("ok, bye");
   await conn.got.waitFor("ok, bye");
-  await exitsWith(client, 0, HALF_CLOSE);
+  await exitsWith(client, 0, DELIVERED);
   assert.is(client.stdout, "宝宝说:来自高望的消息: bye for now\n宝宝说:");
 });
 
@@ -119,7 +126,7 @@ test("tcp/server.ts loses nothing when a client sends a long message and half-cl
   await server.waitFor("stdout", "高望>>>");
   server.write("one");
   await server.waitFor("stdout", `高望>>>${prefix}${"z".repeat(476)}\n高望>>>`);
-  await server.waitFor("stderr", HALF_CLOSE); // told once everything sent before it was read
+  await server.waitFor("stderr", FIN_NOTE); // told once everything sent before it was read
   server.write("two");
   await peer.got.waitFor("onetwo");
   assert.is(
@@ -149,7 +156,7 @@ test("tcp/client.ts closes and exits 0 at the end of stdin; the server notes it 
   await client.waitFor("stdout", "宝宝说:");
   client.endInput();
   await exitsWith(client, 0, /^$/);
-  await server.waitFor("stderr", HALF_CLOSE);
+  await server.waitFor("stderr", FIN_NOTE);
   const next = await rawTcpClient(port, "next");
   next.sock.write("still there?");
   await server.waitFor("stdout", "来自宝宝的消息: still there?\n");
@@ -163,22 +170,34 @@ test("tcp/server.ts closes the conversation and exits 0 at the end of stdin", as
   await server.waitFor("stdout", "高望>>>");
   server.endInput();
   await exitsWith(server, 0, /^listening on 127\.0\.0\.1:\d+ \(tcp\)\n$/);
-  await exitsWith(client, 0, HALF_CLOSE);
+  await exitsWith(client, 0, FIN_NOTE);
 });
 
-test("tcp/server.ts idle at accept notices the end of stdin at its next prompt", async () => {
+test("tcp/server.ts idle at accept ends at once at the end of stdin, saying so", async () => {
   const { server, port, peer: first } = await promptOpenFor("first");
   first.sock.end();
-  await server.waitFor("stderr", HALF_CLOSE);
+  await server.waitFor("stderr", FIN_NOTE);
   server.write("bye");
   await first.got.waitClosed(); // answered, and the conversation is over
   server.endInput(); // Ctrl-D while the server waits for the next client
-  const second = await rawTcpClient(port, "second");
-  second.sock.write("anyone?");
-  await exitsWith(server, 0, /\(half-close\): it sends no more, but can still read\n$/);
-  // as Python's input() does at the end of stdin: the prompt, then EOFError (here: exit 0)
-  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>来自宝宝的消息: anyone?\n高望>>>");
-  await second.got.waitClosed();
+  await exitsWith(
+    server,
+    0,
+    /\nstdin ended while no client was connected: nobody can type answers now, so the server stops listening\n$/,
+  );
+  assert.is(server.stdout, "来自宝宝的消息: hi\n高望>>>");
+  const refused = await rawTcpClient(port, "too late").catch((err: Error) => err);
+  assert.instance(refused, Error, "nobody listens any more");
+});
+
+test("tcp/server.ts with stdin already ended stops as soon as it listens", async () => {
+  const server = spawnScript("tcp/server.ts", ["--port", "0"], "server");
+  server.endInput();
+  await exitsWith(
+    server,
+    0,
+    /^listening on 127\.0\.0\.1:\d+ \(tcp\)\nstdin ended while no client was connected: nobody can type answers now, so the server stops listening\n$/,
+  );
 });
 
 test("udp scripts exit 0 at the end of stdin", async () => {
@@ -187,10 +206,21 @@ test("udp scripts exit 0 at the end of stdin", async () => {
   await turn({ kind: "udp", server, client }, "hi", "ok");
   client.endInput();
   await exitsWith(client, 0, /^$/);
-  server.endInput(); // read at the server's next prompt: one more datagram brings it there
-  const peer = await rawUdp();
-  await peer.send("last one", port);
-  await exitsWith(server, 0, /^listening on 127\.0\.0\.1:\d+ \(udp\)\n$/);
+  server.endInput(); // Ctrl-D while it waits for a datagram: it ends at once
+  await exitsWith(
+    server,
+    0,
+    /^listening on 127\.0\.0\.1:\d+ \(udp\)\nstdin ended while waiting for a datagram: nobody can type answers now, so the server closes its socket\n$/,
+  );
+});
+
+test("tcp/client.ts says so when stdin ends while it waits for the reply, and ends at its prompt", async () => {
+  const { client, conn } = await clientSaidHi();
+  client.endInput(); // Ctrl-D while the answer is awaited
+  await client.waitFor("stderr", "(stdin ended: the conversation ends at the next prompt)\n");
+  conn.sock.write("late answer");
+  await exitsWith(client, 0, /^\(stdin ended: the conversation ends at the next prompt\)\n$/);
+  assert.is(client.stdout, "宝宝说:来自高望的消息: late answer\n宝宝说:");
 });
 
 // Ctrl-C and SIGTERM.
@@ -351,14 +381,23 @@ if (skipPrivileged === undefined) {
 
 // UDP: nobody answers. What silence means is said only as far as it is known.
 
-test("udp/client.ts with no server here says at once that nobody listens, and keeps waiting", async () => {
+test("udp/client.ts with no server here says at once that the datagram is lost and what to do, and keeps waiting", async () => {
   const port = await freeUdpPort();
   const client = spawnScript("udp/client.ts", ["--port", String(port)], "client");
   client.write("anyone there?");
   await client.waitFor(
     "stderr",
-    `nobody listens on UDP port ${port} on this machine: its kernel answered with ICMP port unreachable`,
+    `nobody listens on UDP port ${port} on this machine: that datagram is lost. Its kernel answered with ICMP port unreachable`,
   );
+  assert.match(
+    client.stderr,
+    /a server started now cannot answer it, and this client waits for ever, as the article's does: press Ctrl-C, start the server, then the client, and send the line again\n$/,
+  );
+  // and that is so: a server started now hears nothing
+  const late = await startServer("udp/server.ts", ["--port", String(port)], "late server");
+  const more = spawnScript("udp/client.ts", ["--port", String(port)], "a second client");
+  await turn({ kind: "udp", server: late.proc, client: more }, "second", "ok");
+  assert.not.match(late.proc.stdout, /anyone there\?/);
   assert.equal(client.child.exitCode, null, "still waiting");
 });
 

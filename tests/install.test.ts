@@ -184,20 +184,8 @@ function notOwnedBy(dir: string, uid: number, below = ""): string[] {
  */
 function learnersClone() {
   const dir = tempDir("tcp-udp-chat-owner-");
-  for (const path of ["Makefile", "package.json", "package-lock.json", "tsconfig.json"]) {
-    cpSync(join(ROOT, path), join(dir, path));
-  }
-  for (const path of [
-    "tools",
-    "tcp",
-    "udp",
-    "shared",
-    "harness",
-    "lab",
-    "tests",
-    "bench",
-    "docs",
-  ]) {
+  const left = new Set([".git", "node_modules", ".cache", "coverage"]); // not in a fresh clone
+  for (const path of readdirSync(ROOT).filter((p) => !left.has(p))) {
     cpSync(join(ROOT, path), join(dir, path), { recursive: true });
   }
   mkdirSync(join(dir, "bin"));

@@ -310,10 +310,17 @@ test("a script killed from outside: the page is told, and restart starts a fresh
     "the note",
   );
   assert.equal(page.of("note")[0]?.zh, "高望的服务端已结束（signal SIGKILL）");
-  // The dead server's kernel sent FIN: a half-close, so 宝宝's prompt stays open until the
-  // line being typed is sent (and refused); then the conversation ends.
-  await page.until((w) => w.printed("client", "stderr").includes("(half-close)"), "the half-close");
+  // The dead server's kernel sent FIN, which may be an exit or a half-close: 宝宝's prompt stays
+  // open until the line being typed is sent, and refused with a reset; then the conversation ends.
+  await page.until(
+    (w) => w.printed("client", "stderr").includes("will send no more (it exited, or half-closed"),
+    "the note at the server's FIN",
+  );
   await command(url, { do: "type", party: "client", text: "anyone?" });
+  await page.until(
+    (w) => w.printed("client", "stderr").includes("its kernel refused the 7 bytes with a reset)"),
+    "the typed line refused",
+  );
   await page.until(
     (w) => w.of("party").some((p) => p.party === "client" && !p.running),
     "the client to end",

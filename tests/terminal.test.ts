@@ -37,7 +37,7 @@ for (const cols of haveTool("script") ? [40, 120] : []) {
     server.write("hi baby");
     await client.waitFor(`来自高望的消息: hi baby\n宝宝说:${LONG}`);
     await server.stop("SIGTERM"); // the server leaves: FIN, a note arrives while the prompt is open
-    await client.waitFor("(half-close)");
+    await client.waitFor("will send no more (it exited, or half-closed");
     await client.waitFor(
       (s) => s.text().endsWith(`宝宝说:${LONG}`),
       "the prompt and typing below the note",
@@ -47,8 +47,9 @@ for (const cols of haveTool("script") ? [40, 120] : []) {
       assert.is(times(client, once), 1, `${once} once, on:\n${screen}`);
     }
     assert.is(times(client, "宝宝说:"), 2, screen);
-    client.type("\r"); // the typed line is sent to the half-closed server, then the end
-    await client.proc.waitExit();
+    client.type("\r"); // the typed line is sent to the server, which had exited: the end
+    await client.waitFor(`its kernel refused the ${Buffer.byteLength(LONG)} bytes with a reset)`);
+    assert.equal(await client.proc.waitExit(), { code: 0, signal: null });
   });
 }
 
@@ -140,6 +141,41 @@ if (haveTool("script")) {
     );
     assert.not.match(screen.text(), /\n\s+at /);
   });
+}
+
+if (haveTool("script")) {
+  test("on a terminal, Ctrl-C ends the prompt's line, with what was typed, before anything else speaks", async () => {
+    const { port } = await startServer("tcp/server.ts", [], "server");
+    const client = scriptCommand("tcp/client.ts", ["--port", String(port)]).join(" ");
+    const screen = Screen.start("client then echo", `sh -c '${client}; echo "exit=$?"'`);
+    await screen.waitFor("宝宝说:");
+    screen.type("abc\x1b[D"); // typed, the cursor moved back into it
+    await screen.waitFor("宝宝说:abc");
+    screen.type("\x03");
+    await screen.waitFor("exit=130");
+    assert.match(screen.text(), /宝宝说:abc\nexit=130$/);
+  });
+
+  for (const kind of ["tcp", "udp"] as const) {
+    test(`on a terminal, Ctrl-D at an idle ${kind} server ends it at once, saying why`, async () => {
+      const server = Screen.start(
+        `${kind} server`,
+        scriptCommand(`${kind}/server.ts`, ["--port", "0"]),
+      );
+      await server.waitFor("listening on");
+      server.type("\x04");
+      const why =
+        kind === "tcp"
+          ? "stdin ended while no client was connected: nobody can type answers now, so the server stops listening"
+          : "stdin ended while waiting for a datagram: nobody can type answers now, so the server closes its socket";
+      await server.waitFor(why);
+      assert.equal(
+        await server.proc.waitExit(),
+        { code: 0, signal: null },
+        server.proc.transcript(),
+      );
+    });
+  }
 }
 
 test.run();

@@ -137,10 +137,11 @@ async function lock(what) {
         rmSync(at(LOCK), { force: true }); // its installer died without cleaning up (kill -9, power cut)
         continue;
       }
-      if (!waited)
+      if (!waited && holder !== "starting") {
         console.error(`waiting for another make (pid ${holder}) to finish installing ${what}...`);
-      waited = true;
-      await sleep(200);
+        waited = true;
+      }
+      await sleep(holder === "starting" ? 20 : 200);
       continue;
     }
     writeSync(fd, String(process.pid));
@@ -149,7 +150,7 @@ async function lock(what) {
   }
 }
 
-/** The pid holding the lock, or "gone" when that process is dead (or never wrote its pid). */
+/** The pid holding the lock, "starting" before it has written it, or "gone" when that process is dead. */
 function holderOf() {
   let text;
   try {
@@ -158,7 +159,7 @@ function holderOf() {
     return "gone"; // removed meanwhile
   }
   const pid = Number(text);
-  if (text === "") return Date.now() - mtime(LOCK) > 5000 ? "gone" : "(starting)";
+  if (text === "") return Date.now() - mtime(LOCK) > 5000 ? "gone" : "starting"; // its pid comes next
   try {
     process.kill(pid, 0);
     return pid;
