@@ -1,12 +1,24 @@
 // The runnable lessons: make demo and make capture play real conversations.
 
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnProgram, spawnScript, startServer, tempDir } from "../harness/procs.ts";
+import { freeUdpPort } from "../harness/ports.ts";
+import {
+  reapAll,
+  spawnProgram,
+  spawnScript,
+  startServer,
+  tempDir,
+  transcripts,
+} from "../harness/procs.ts";
+import { Recorder } from "../harness/recorder.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
-import { rawTcpClient, rawTcpServer } from "./peers.ts";
+import { Capture, filterFor } from "../lab/capture.ts";
+import type { Packet } from "../lab/pcap.ts";
+import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
 import { tcpSockets, waitForSockets, waitForState } from "./tcp-states.ts";
 
 test.after.each(reapAll);
@@ -151,7 +163,7 @@ if (noNobody) {
     assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
     assert.match(
       notRoot.stderr,
-      /^make capture needs root: tcpdump opens a raw socket on lo\. Try: sudo make capture\n$/,
+      /^make capture needs root: tcpdump captures on lo through a packet socket \(AF_PACKET\), which needs CAP_NET_RAW\. Try: sudo make capture\n$/,
     );
   });
 }
@@ -202,6 +214,70 @@ if (haveTool("tcpdump") && isRoot) {
     assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
     assert.match(read.stdout, /UDP, length 10\n.*ICMP 127\.0\.0\.1 udp port \d+ unreachable/);
   });
+  test("an ICMP port unreachable quotes the refused datagram whole, up to 576 bytes in all: not only its first 8 bytes", async () => {
+    const port = await freeUdpPort(); // nobody has it: each datagram draws the kernel's ICMP
+    const icmp: Packet[] = [];
+    const wire = new Recorder("tcpdump", transcripts);
+    const capture = await Capture.start(filterFor("udp", port), (p) => {
+      if (p.proto === "icmp") icmp.push(p);
+      wire.wake();
+    });
+    if (typeof capture === "string") throw new Error(capture);
+    const sender = await rawUdp("sender");
+    const sizes = [10, 100, 500, 910, 1400];
+    try {
+      for (const [n, size] of sizes.entries()) {
+        await sender.send(Buffer.alloc(size, 0x61), port);
+        await wire.until(() => icmp.length > n, `the ICMP answer to ${size} bytes`);
+      }
+    } finally {
+      await capture.stop();
+    }
+    // what the ICMP message quotes: the datagram's IP header (20), UDP header (8) and data,
+    // cut so that the whole ICMP packet fits in 576 bytes (20 + 8 + 548)
+    const quoted = icmp.map((p) => p.payload.length);
+    assert.equal(
+      quoted,
+      sizes.map((size) => Math.min(20 + 8 + size, 548)),
+    );
+    console.log(`ICMP quotes of ${sizes.join(", ")}-byte datagrams: ${quoted.join(", ")} bytes`);
+  });
+
+  if (haveTool("setpriv")) {
+    test("tcpdump captures through a packet socket (AF_PACKET), and CAP_NET_RAW is all it needs", async () => {
+      const port = await freeUdpPort();
+      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+      const tcpdump = ["tcpdump", "-i", "lo", "-n", "-c", "1", `udp port ${port}`];
+      const capable = spawnProgram("tcpdump as nobody with CAP_NET_RAW", [
+        ...nobody,
+        "--inh-caps=+net_raw",
+        "--ambient-caps=+net_raw",
+        ...tcpdump,
+      ]);
+      await capable.waitFor("stderr", "listening on lo");
+      // setpriv ran tcpdump in its own place: its sockets are the process's; one is a packet socket
+      const pid = capable.child.pid as number;
+      const inodes = readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
+        .filter((inode) => inode !== undefined);
+      const packetSockets = readFileSync("/proc/net/packet", "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/).at(-1));
+      assert.ok(
+        inodes.some((inode) => packetSockets.includes(inode)),
+        `tcpdump's sockets ${inodes} in /proc/net/packet ${packetSockets}`,
+      );
+      const sender = await rawUdp("sender");
+      await sender.send("x", port);
+      assert.equal(await capable.waitExit(), { code: 0, signal: null }, capable.transcript());
+      assert.match(capable.stderr, /1 packet captured/);
+      const plain = spawnProgram("tcpdump as nobody", [...nobody, ...tcpdump]);
+      assert.equal(await plain.waitExit(), { code: 1, signal: null }, plain.transcript());
+      assert.match(plain.stderr, /Operation not permitted/);
+    });
+  }
 } else if (!haveTool("tcpdump") && process.env.CI === "true") {
   test("CI has tcpdump", () => assert.unreachable(installHint(["tcpdump"])));
 } else {

@@ -7,7 +7,8 @@
 // port, plays a short scripted exchange with the client, and prints each segment with its
 // role and its relative sequence and acknowledgement numbers. It also writes what tcpdump
 // captured as a .pcap file (Wireshark and `tcpdump -r` open it): in .cache/captures/, or
-// where --pcap FILE says. tcpdump needs root (a raw socket on lo): run as root or with sudo.
+// where --pcap FILE says. tcpdump needs root (a packet socket on lo, which takes CAP_NET_RAW):
+// run as root or with sudo.
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -50,7 +51,7 @@ if (!haveTool("tcpdump")) {
 }
 if (process.getuid?.() !== 0) {
   process.stderr.write(
-    "make capture needs root: tcpdump opens a raw socket on lo. Try: sudo make capture\n",
+    "make capture needs root: tcpdump captures on lo through a packet socket (AF_PACKET), which needs CAP_NET_RAW. Try: sudo make capture\n",
   );
   process.exit(1);
 }
