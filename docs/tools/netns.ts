@@ -131,34 +131,46 @@ export class LossyNetwork {
     process.once("exit", () => this.teardown()); // also after Ctrl-C: the kit exits by process.exit
     const { client, network, server } = this.#names;
     try {
-      for (const name of [client, network, server]) {
-        run(["ip", "netns", "add", name]);
-        // no IPv6: its neighbour and router solicitations would be lost too, and counted
+      // one `ip -batch` for the namespaces and the cables, one per namespace inside it: a
+      // network is built in a fifth of the time the same commands take one process each
+      run(
+        ["ip", "-batch", "-"],
+        [
+          ...[client, network, server].map((name) => `netns add ${name}`),
+          `link add c0 netns ${client} type veth peer name r0 netns ${network}`, // the client's cable
+          `link add r1 netns ${network} type veth peer name s0 netns ${server}`, // the server's
+        ].join("\n"),
+      );
+      const inside: Record<Place, string[]> = {
+        client: [
+          `addr add ${CLIENT_IP}/24 dev c0`,
+          "link set c0 up",
+          "route add default via 10.0.1.254",
+        ],
+        network: [
+          "addr add 10.0.1.254/24 dev r0",
+          "link set r0 up",
+          "addr add 10.0.2.254/24 dev r1",
+          "link set r1 up",
+        ],
+        server: [
+          `addr add ${SERVER_IP}/24 dev s0`,
+          "link set s0 up",
+          "route add default via 10.0.2.254",
+        ],
+      };
+      for (const [place, commands] of Object.entries(inside) as [Place, string[]][]) {
+        const name = this.#names[place];
+        run(["ip", "-n", name, "-batch", "-"], ["link set lo up", ...commands].join("\n"));
+        // no IPv6: its neighbour and router solicitations would be lost too, and counted;
+        // the network forwards what it gets from one cable to the other
         const off =
           "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done";
-        spawnSync("ip", ["netns", "exec", name, "sh", "-c", `${off} 2>/dev/null`]);
+        const forward = place === "network" ? "echo 1 > /proc/sys/net/ipv4/ip_forward; " : "";
+        spawnSync("ip", ["netns", "exec", name, "sh", "-c", `${forward}${off} 2>/dev/null`]);
       }
-      const veth = (end: string, ns: string, peer: string, peerNs: string) => {
-        const link = ["link", "add", end, "netns", ns, "type", "veth"];
-        run(["ip", ...link, "peer", "name", peer, "netns", peerNs]);
-      };
-      veth("c0", client, "r0", network); // the client's cable to the network
-      veth("r1", network, "s0", server); // the network's cable to the server
-      const addresses: [Place, string, string][] = [
-        ["client", "c0", `${CLIENT_IP}/24`],
-        ["network", "r0", "10.0.1.254/24"],
-        ["network", "r1", "10.0.2.254/24"],
-        ["server", "s0", `${SERVER_IP}/24`],
-      ];
-      for (const [place, dev, address] of addresses) {
-        run(["ip", "-n", this.#names[place], "addr", "add", address, "dev", dev]);
-        run(["ip", "-n", this.#names[place], "link", "set", dev, "up"]);
-      }
-      for (const name of [client, network, server])
-        run(["ip", "-n", name, "link", "set", "lo", "up"]);
-      run(["ip", "-n", client, "route", "add", "default", "via", "10.0.1.254"]);
-      run(["ip", "-n", server, "route", "add", "default", "via", "10.0.2.254"]);
-      run(this.inside("network", ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]));
+      if (this.sysctlValue("network", "net.ipv4.ip_forward") !== "1")
+        throw new Error("the network namespace does not forward (net.ipv4.ip_forward)");
       this.how = this.#canNetem() ? "netem" : "nftables";
       if (this.how === "nftables" && !haveTool("nft")) {
         throw new Error(
