@@ -3,6 +3,7 @@
 // with three nc clients connected at once: each is welcomed, each line reaches the other two
 // and not its sender, and the room goes on when one leaves. And what a member who stops reading
 // does to a room of threads (it stalls) and to a room on selectors (that member is let go).
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { test } from "uvu";
@@ -65,11 +66,25 @@ async function join(port: number, name: string, here: number): Promise<{ nc: Pro
   return { nc, port: Number(welcome.exec(await nc.waitFor("stdout", welcome))?.[1]) };
 }
 
-const missing = missingTools(["python3", "nc"]);
-if (missing.length > 0) {
-  console.log(`the Python rooms of lesson 18: skipped: ${installHint(missing)}`);
+/** Why the rooms cannot run here: a tool missing, or a Python without its whole standard library. */
+function problem(): string | undefined {
+  const missing = missingTools(["python3", "nc"]);
+  if (missing.length > 0) return installHint(missing);
+  const modules = spawnSync("python3", [
+    "-c",
+    "import asyncio, selectors, socketserver, threading",
+  ]);
+  return modules.status === 0
+    ? undefined
+    : "python3 lacks asyncio or socketserver (Debian's python3-minimal); install with: sudo apt-get install -y python3";
+}
+
+const why = problem();
+if (why) {
+  console.log(`the Python rooms of lesson 18: skipped: ${why}`);
   if (process.env.CI === "true") {
-    test("CI has python3 and nc for lesson 18", () => assert.unreachable(installHint(missing)));
+    test("CI has python3, its standard library, and nc for lesson 18", () =>
+      assert.unreachable(why));
   }
 } else {
   for (const [file, command] of PROGRAMS) {
