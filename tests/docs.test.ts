@@ -248,6 +248,14 @@ test("every shell command in docs/, docs/zh/ and the README is run by a test or 
     .join("\n");
   const ci = `${read(".ci/run")}\n${read("Makefile")}`;
   const hasTest = (name: string) => tests.includes(`test("${name}"`);
+  // runBlock("NAME") runs the first block of that name: a name marks one command, in every page
+  const named = new Map<string, string>();
+  for (const b of ALL.filter((b) => b.marker?.startsWith("run: "))) {
+    const these = commands(b.body).join("\n");
+    const seen = named.get(b.marker as string) ?? these;
+    assert.is(these, seen, `${b.page}: <!-- ${b.marker} --> also marks another command`);
+    named.set(b.marker as string, these);
+  }
   for (const b of ALL.filter((b) => b.lang === "sh")) {
     const run = /^run: (\S+)$/.exec(b.marker ?? "")?.[1];
     if (run) {
