@@ -16,6 +16,12 @@ import type { Subject } from "./scenario.ts";
 import { scenariosFor } from "./scenarios/catalogue.ts";
 import { say } from "./text.ts";
 
+/** Exit once stdout has taken everything written to it (a pipe takes a long report in pieces). */
+function finish(code: number): never {
+  process.stdout.write("", () => process.exit(code));
+  return undefined as never;
+}
+
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -48,34 +54,38 @@ if (args.list) {
       process.stdout.write(`  ${"".padEnd(28)} ${lessonLink(s.lesson, args.lang)}\n`);
     }
   }
-  process.exit(0);
+  finish(0);
+} else {
+  await check(args);
 }
 
-for (const warning of args.warnings) process.stderr.write(`check: ${warning}\n`);
-const reports: ProgramReport[] = [];
-const options = { lang: args.lang, strict: args.strict };
-for (const plan of args.plans) {
-  if (!args.json) process.stderr.write(`checking ${plan.subject}: ${plan.label} …\n`);
-  const report = await checkProgram(plan, {
-    timing: args.timing,
-    only: args.only,
-    realPort: args.realPort,
-    port: args.port,
-    budgetMs: args.budgetMs,
-    jobs: 6,
-  });
-  await reapAll();
-  reports.push(report);
-  if (!args.json) process.stdout.write(`${textReport([report], options)}\n`);
-}
-if (args.json) process.stdout.write(`${JSON.stringify(jsonReport(reports, options), null, 2)}\n`);
-else if (reports.length > 1) process.stdout.write(summary());
-if (args.junit) writeFileSync(args.junit, junitReport(reports, options));
-process.exit(reports.every((r) => programPassed(r, args.strict)) ? 0 : 1);
+async function check(args: Args): Promise<void> {
+  for (const warning of args.warnings) process.stderr.write(`check: ${warning}\n`);
+  const reports: ProgramReport[] = [];
+  const options = { lang: args.lang, strict: args.strict };
+  for (const plan of args.plans) {
+    if (!args.json) process.stderr.write(`checking ${plan.subject}: ${plan.label} …\n`);
+    const report = await checkProgram(plan, {
+      timing: args.timing,
+      only: args.only,
+      realPort: args.realPort,
+      port: args.port,
+      budgetMs: args.budgetMs,
+      jobs: 6,
+    });
+    await reapAll();
+    reports.push(report);
+    if (!args.json) process.stdout.write(`${textReport([report], options)}\n`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(jsonReport(reports, options), null, 2)}\n`);
+  else if (reports.length > 1) process.stdout.write(summary());
+  if (args.junit) writeFileSync(args.junit, junitReport(reports, options));
+  finish(reports.every((r) => programPassed(r, args.strict)) ? 0 : 1);
 
-function summary(): string {
-  const passed = reports.filter((r) => programPassed(r, args.strict)).length;
-  return args.lang === "zh"
-    ? `${reports.length} 个程序中有 ${passed} 个通过。\n`
-    : `${passed} of ${reports.length} programs passed.\n`;
+  function summary(): string {
+    const passed = reports.filter((r) => programPassed(r, args.strict)).length;
+    return args.lang === "zh"
+      ? `${reports.length} 个程序中有 ${passed} 个通过。\n`
+      : `${passed} of ${reports.length} programs passed.\n`;
+  }
 }

@@ -27,8 +27,10 @@ export interface WireEvent {
   peer: string;
   /** "out": from the checker to the program; "in": from the program to the checker. */
   dir: "in" | "out";
-  /** The bytes, in hex: a TCP read or write, or one whole UDP datagram. */
+  /** The bytes, in hex (the first 256 of them): a TCP read or write, or one whole UDP datagram. */
   hex?: string;
+  /** How many bytes there were. */
+  size?: number;
   what?: "connect" | "accept" | "FIN" | "RST" | "refused";
   /** For UDP: the program's port, where the datagram came from or went to. */
   port?: number;
@@ -52,7 +54,10 @@ export class Wire {
 
   log(event: Omit<WireEvent, "at">, bytes?: Buffer): void {
     const entry: WireEvent = { at: Date.now() - this.started, ...event };
-    if (bytes) entry.hex = bytes.toString("hex");
+    if (bytes) {
+      entry.hex = bytes.subarray(0, 256).toString("hex");
+      entry.size = bytes.length;
+    }
     if (event.dir === "in" && bytes) {
       this.#in += bytes.length;
       if (this.#in > this.cap && !this.flooded) {

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { readFileSync } from "node:fs";
 import { type Exit, Proc } from "../harness/procs.ts";
 import { type Crash, fatalSignal, findCrash } from "./crash.ts";
 import { KEYS, onTerminal } from "./pty.ts";
@@ -108,6 +109,21 @@ export class Program {
     this.sent = "SIGINT";
     if (this.terminal === "pty") this.proc.child.stdin?.write(KEYS.ctrlC);
     else this.proc.killGroup("SIGINT");
+  }
+
+  /**
+   * Whether the program sleeps in the kernel (waiting for input, or for the network), as
+   * its main thread's state in /proc says; true where that cannot be read (a terminal's
+   * program is script's child, and other systems have no /proc).
+   */
+  sleeping(): boolean {
+    if (this.terminal === "pty" || !this.proc.child.pid) return true;
+    try {
+      const state = readFileSync(`/proc/${this.proc.child.pid}/stat`, "latin1").split(") ")[1]?.[0];
+      return state === "S" || state === "D";
+    } catch {
+      return true;
+    }
   }
 
   /** A crash: a traceback (or a panic, an exception) in what it printed, or a fatal signal. */

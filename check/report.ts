@@ -51,16 +51,10 @@ export function wireLines(events: WireEvent[], lang: Lang, max = 12): string[] {
   const merged: WireEvent[] = [];
   for (const e of events) {
     const last = merged.at(-1);
-    if (
-      last &&
-      e.hex !== undefined &&
-      last.hex !== undefined &&
-      !last.port &&
-      !e.port &&
-      last.peer === e.peer &&
-      last.dir === e.dir
-    ) {
-      last.hex += e.hex;
+    const same = last && last.peer === e.peer && last.dir === e.dir && !last.port && !e.port;
+    if (same && last?.hex !== undefined && e.hex !== undefined) {
+      if (last.hex.length < 512) last.hex = (last.hex + e.hex).slice(0, 512);
+      last.size = (last.size ?? 0) + (e.size ?? 0);
     } else merged.push({ ...e });
   }
   const program = say(lang, t("program", "程序"));
@@ -70,10 +64,10 @@ export function wireLines(events: WireEvent[], lang: Lang, max = 12): string[] {
     const at = `${String(e.at).padStart(5)} ms`;
     if (e.hex === undefined) return `${at}  ${fit(arrow, 26)} ${e.what ?? ""}`;
     const bytes = Buffer.from(e.hex, "hex");
-    const shown =
-      bytes.length > 16 ? `${hexOf(bytes.subarray(0, 16))} …` : hexOf(bytes) || "(0 bytes)";
+    const total = e.size ?? bytes.length;
+    const shown = total > 16 ? `${hexOf(bytes.subarray(0, 16))} …` : hexOf(bytes) || "(0 bytes)";
     const text = visible(bytes.toString("utf8").slice(0, 40));
-    const size = say(lang, t(`${bytes.length} B`, `${bytes.length} 字节`));
+    const size = say(lang, t(`${total} B`, `${total} 字节`));
     return `${at}  ${fit(arrow, 26)} ${fit(size, 8)} ${fit(shown, 52)} ${JSON.stringify(text)}`;
   });
   if (merged.length > max) out.push(`… ${merged.length - max} ${say(lang, t("more", "条省略"))}`);

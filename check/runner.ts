@@ -214,17 +214,23 @@ export async function checkProgram(plan: Plan, options: CheckOptions): Promise<P
   const sequential = network === "real-port";
   const outcomes = new Map<Scenario, Outcome>();
 
-  // First, the prompt: on a pipe, and (at the same time, where it is safe) on a terminal.
+  // First, the prompt: on a pipe, and if it never shows there, on a terminal.
   const probe = scenarios.find((s) => s.id === "prompt" || s.role.endsWith("-pair"));
   const free = scenarios.filter((s) => s.needsPrompt === false);
   let terminal: Terminal = "pipe";
   let promptLost = false;
   if (probe) {
+    // A terminal is tried only when the prompt is slow to show on the pipe (most programs
+    // need none): then both runs go on side by side, and the pipe's verdict decides.
     const onPipe = await launch(probe, "pipe");
-    const canPty = haveTool("script");
-    let onPty = canPty && !sequential ? await launch(probe, "pty") : undefined;
+    const canPty = haveTool("script") && !sequential;
+    let onPty: Promise<Running> | undefined;
+    const suspicious = setTimeout(() => {
+      if (canPty) onPty = launch(probe, "pty");
+    }, options.timing.quiet);
     const freeRuns = sequential ? [] : await Promise.all(free.map((s) => launch(s, "pipe")));
     const pipe = await onPipe.outcome;
+    clearTimeout(suspicious);
     let chosen = pipe;
     if (pipe.status === "pass") {
       notes.push(
@@ -234,10 +240,9 @@ export async function checkProgram(plan: Plan, options: CheckOptions): Promise<P
         ),
       );
     }
-    if (pipe.status === "pass" || pipe.tag !== "no-prompt") onPty?.cancel();
-    else {
-      if (!onPty && canPty) onPty = await launch(probe, "pty");
-      const pty = await onPty?.outcome;
+    if (pipe.status !== "pass" && pipe.tag === "no-prompt") {
+      if (!onPty && haveTool("script")) onPty = launch(probe, "pty");
+      const pty = await (await onPty)?.outcome;
       if (pty?.status === "pass") {
         terminal = "pty";
         chosen = pty;
@@ -258,7 +263,8 @@ export async function checkProgram(plan: Plan, options: CheckOptions): Promise<P
           );
       }
     }
-    await onPty?.outcome;
+    (await onPty)?.cancel();
+    await (await onPty)?.outcome;
     outcomes.set(probe, chosen);
     for (const [n, run] of freeRuns.entries()) outcomes.set(free[n] as Scenario, await run.outcome);
   }

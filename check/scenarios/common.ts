@@ -94,7 +94,12 @@ function ctrlC(role: Role): Scenario {
     lesson: LESSONS.ctrlC,
     async run(ctx) {
       await atPrompt(ctx);
+      // a program that has just printed its prompt may not be waiting for input yet: a signal
+      // that comes before its read is only noticed after it (Python's input() is one)
+      await ctx.until(() => ctx.program.sleeping(), ctx.quiet);
       ctx.program.interrupt();
+      const ended = () => !ctx.program.running;
+      if (!(await ctx.until(ended, ctx.quiet, { whileRunning: false }))) ctx.program.interrupt(); // and a person presses again
       await endsCleanly(
         ctx,
         t("after Ctrl-C", "按下 Ctrl-C 后"),

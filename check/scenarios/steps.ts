@@ -203,9 +203,24 @@ export async function arrives(ctx: Context, peer: TcpPeer, expected: string): Pr
   let got = peer.bytes();
   if (got.equals(want)) return;
   if (got.length > want.length) {
-    // more than a faithful program sends: is it flooding the wire?
-    await ctx.until(() => ctx.flooded(), ctx.quiet / 4);
-    if (ctx.flooded()) throw await stuck(ctx, ctx.program, t("it to wait", "它停下来等待"));
+    // more than a faithful program sends: is it still sending, flooding the wire?
+    const before = got.length;
+    await ctx.until(() => ctx.flooded(), ctx.quiet);
+    const after = peer.bytes().length;
+    if (ctx.flooded() && !ctx.wire.flooded)
+      throw await stuck(ctx, ctx.program, t("it to wait", "它停下来等待"));
+    if (ctx.wire.flooded || after > before) {
+      throw fail(
+        t(
+          `it sent the checker ${after} bytes where ${want.length} were typed, and went on sending without waiting for anyone: cut off.`,
+          `输入的是 ${want.length} 个字节，它却向检查程序发送了 ${after} 个字节，而且不等任何人一直发下去：已被强行停止。`,
+        ),
+        t(
+          "a loop that never waits for input or for the network.",
+          "一个既不等输入也不等网络的循环。",
+        ),
+      );
+    }
     got = peer.bytes();
   }
   if (!came && got.length === 0) {
