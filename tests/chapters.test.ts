@@ -5,6 +5,7 @@
 // from its lesson's `<!-- run: NAME -->` block, with the article's port made the test's.
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -73,6 +74,15 @@ async function ss(name: string, command: string): Promise<Row[]> {
 }
 
 const portOf = (address: string) => Number(address.split(":").at(-1));
+
+/** A setting of this network namespace's kernel (`net/ipv4/…`), or undefined where it has none. */
+function readSysctl(path: string): string | undefined {
+  try {
+    return readFileSync(`/proc/sys/${path}`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
 
 const HALF_CLOSE =
   /will send no more \(it exited, or half-closed: TCP cannot tell until we send\)\n/;
@@ -188,6 +198,28 @@ if (haveTool("ss") && haveTool("nc") && haveTool("python3")) {
     assert.equal([listening?.recvQ, listening?.sendQ], [4, 3], JSON.stringify(rows));
     const unanswered = rows.filter((r) => r.state === undefined && portOf(r.peer) === port);
     assert.is(unanswered.length, 1, JSON.stringify(rows)); // ss -tn state syn-sent
+    // its kernel sends the SYN again 1 s later; then ss's timer shows the wait before the next
+    // copy: 1 s again where tcp_syn_linear_timeouts keeps the first waits equal (Linux 6.5 and
+    // later), 2 s where they double from the start (lesson 14 times a whole schedule)
+    // /proc/net/tcp's "tr:tm->when retrnsmt": the timer's time left, in 1/100 s, and the resends
+    const timer = () => {
+      for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+        const [, , remote = "", state, , when = "", resends = ""] = line.trim().split(/\s+/);
+        if (state !== "02" || Number.parseInt(remote.split(":")[1] ?? "", 16) !== port) continue;
+        const left = Number.parseInt(when.split(":")[1] ?? "", 16) * 10;
+        return { left, resends: Number.parseInt(resends, 16) };
+      }
+      return undefined;
+    };
+    let after: { left: number; resends: number } | undefined;
+    await waitForSockets(() => {
+      after = timer();
+      return (after?.resends ?? 0) >= 1;
+    }, "the sixth client's SYN sent again");
+    const linear = Number(readSysctl("net/ipv4/tcp_syn_linear_timeouts") ?? 0);
+    const next = after?.left ?? 0;
+    assert.ok(linear > 0 ? next <= 1000 : next > 1500, `linear ${linear}, next SYN in ${next} ms`);
+    console.log(`the sixth SYN, sent again: the next copy in ${next} ms (linear timeouts ${linear})`);
   });
 } else {
   const missing = missingTools(["ss", "nc", "python3"]);
