@@ -219,7 +219,9 @@ if (haveTool("ss") && haveTool("nc") && haveTool("python3")) {
     const linear = Number(readSysctl("net/ipv4/tcp_syn_linear_timeouts") ?? 0);
     const next = after?.left ?? 0;
     assert.ok(linear > 0 ? next <= 1000 : next > 1500, `linear ${linear}, next SYN in ${next} ms`);
-    console.log(`the sixth SYN, sent again: the next copy in ${next} ms (linear timeouts ${linear})`);
+    console.log(
+      `the sixth SYN, sent again: the next copy in ${next} ms (linear timeouts ${linear})`,
+    );
   });
 } else {
   const missing = missingTools(["ss", "nc", "python3"]);
