@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -37,6 +37,28 @@ let chromiumRunning: Promise<Browser> | undefined;
 /** Where the browser puts what a page downloads, while it runs. */
 let downloads: string | undefined;
 
+/** Variables for the next Chromium started (see {@linkcode fontsOnly}). */
+let browserEnv: NodeJS.ProcessEnv = {};
+
+/**
+ * The Chromium started next sees only the fonts in `dirs` (a fontconfig file of its own, in
+ * `dir`): a machine without, say, a Chinese font. Call before {@linkcode openBrowser}, after
+ * {@linkcode closeChromium}; `fontsOnly(undefined)` gives it every font again.
+ */
+export function fontsOnly(dirs: string[] | undefined, dir = tmpdir()): void {
+  if (!dirs) {
+    browserEnv = {};
+    return;
+  }
+  const file = join(dir, "fonts.conf");
+  const list = dirs.map((d) => `  <dir>${d}</dir>`).join("\n");
+  writeFileSync(
+    file,
+    `<?xml version="1.0"?>\n<fontconfig>\n${list}\n  <cachedir>${dir}/fc-cache</cachedir>\n</fontconfig>\n`,
+  );
+  browserEnv = { FONTCONFIG_FILE: file };
+}
+
 /** Why no browser test can run here, or `undefined` when Chromium is installed. */
 export function browserProblem(): string | undefined {
   return toolPath("chromium") ? undefined : installHint(["chromium"]);
@@ -54,6 +76,7 @@ export async function openBrowser(url: string, width = 1600, height = 1000): Pro
       args: FLAGS,
       downloadsPath: downloads,
       timeout: DEADLINE_MS,
+      env: { ...process.env, ...browserEnv },
     });
   }
   const context = await (await chromiumRunning).newContext({

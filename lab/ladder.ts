@@ -7,8 +7,13 @@
  * `FIN to`, `sendto`) and that the server listens. Without a capture, the `--trace`
  * events are the arrows: the segments they imply (a `connected` is a finished handshake,
  * a `send` is data, a `FIN to` is a FIN) go through the same annotator, marked as not
- * seen on the wire; the kernel's own ACKs cannot be seen that way, and the states are the
- * kernel's own, as the trace reports them (`now TIME-WAIT`).
+ * seen on the wire; the kernel's own ACKs cannot be seen that way. A FIN is drawn from
+ * whichever side tells of it first: the sender's `FIN to`, or the receiver's `FIN from` (a
+ * script killed outright traces nothing); a reset from the `error` its peer traces. The
+ * states are the kernel's own: as the trace reports them (`now TIME-WAIT`), and as the lab
+ * reads them from the kernel's table every 100 ms, which goes on after a script has ended
+ * (a first closer's TIME-WAIT outlives it), so a pane's title follows what really became of
+ * its socket.
  *
  * @example
  * ```ts
@@ -22,6 +27,7 @@
  */
 import { Address } from "../shared/address.ts";
 import { safeText } from "../shared/safe-text.ts";
+import { type KernelSocket, socketTable } from "../shared/socket-table.ts";
 import { Annotator, type End, type Segment } from "./annotate.ts";
 import type { Arrow, LabEvent, PartyName, Source } from "./events.ts";
 import { arrowLabel, hex } from "./label.ts";
@@ -41,6 +47,9 @@ const CLOSED_SECOND = new Set(["CLOSED", "LAST-ACK"]);
  * may be written late: a script can be paused between its close and its trace line.
  */
 const PEER_FIN_MS = 2000;
+
+/** How often the kernel's table is read for the states, without a capture. */
+const POLL_MS = 100;
 
 /** Which statement of a party's trace sent which kind of arrow. */
 const SENT_BY: Partial<Record<TraceEvent["verb"], string>> = {
@@ -67,17 +76,33 @@ export class Ladder {
   /** Trace mode: events held a moment, to be put in time order. */
   #held: [PartyName, TraceEvent][] = [];
   #flush: NodeJS.Timeout | undefined;
-  /** Trace mode: the FINs drawn, `party>port` (the port it was sent to). */
-  readonly #finsDrawn = new Set<string>();
+  /** Trace mode: the FINs drawn, `party>port` (the port it was sent to), and their arrows. */
+  readonly #finsDrawn = new Map<string, number>();
+  /** Trace mode: the client port of the server's current connection (its last accept). */
+  #serverPeer: number | undefined;
+  /** Trace mode: the timer that reads the kernel's table, and how it reads it. */
+  #poll: NodeJS.Timeout | undefined;
+  readonly #table: () => KernelSocket[] | undefined;
   /** Trace mode: since when each FIN sent second has waited for its peer's. */
   readonly #waitingSince = new WeakMap<TraceEvent, number>();
   /** Trace mode: the bytes each end of each connection (by client port) has sent. */
   readonly #sent = new Map<number, Record<End, number>>();
 
-  constructor(kind: "tcp" | "udp", source: Source, emit: (event: LabEvent) => void) {
+  /** `table`: the kernel's table of TCP sockets, read for the states without a capture. */
+  constructor(
+    kind: "tcp" | "udp",
+    source: Source,
+    emit: (event: LabEvent) => void,
+    table: () => KernelSocket[] | undefined = () => socketTable("tcp"),
+  ) {
     this.kind = kind;
     this.source = source;
     this.#emit = emit;
+    this.#table = table;
+    if (source === "trace" && kind === "tcp" && table()) {
+      this.#poll = setInterval(() => this.#readTable(), POLL_MS);
+      this.#poll.unref();
+    }
   }
 
   /** The server listens on `port`. */
@@ -101,9 +126,37 @@ export class Ladder {
     this.#arrows.clear();
   }
 
-  /** Stop the timer of held trace events. */
+  /** Stop the timers: held trace events, the kernel's table. */
   stop(): void {
     clearTimeout(this.#flush);
+    clearInterval(this.#poll);
+  }
+
+  /**
+   * Trace mode: each party's state as the kernel's table has it now, put in time order with
+   * the trace: a client's connection; for the server, its current connection, else LISTEN
+   * while it listens; a socket gone from the table is CLOSED.
+   */
+  #readTable(): void {
+    const table = this.#table();
+    const serverPort = this.#annotator?.serverPort;
+    if (!table || serverPort === undefined) return;
+    const row = (local: number, remote: number | undefined) =>
+      table.find((s) => s.localPort === local && s.remotePort === remote)?.state;
+    const ms = msOfDay(Date.now());
+    // the server's connection: to the client it accepted last, or else the newest client's
+    const clients = [...this.#portOf].filter(([p]) => p !== "server").map(([, port]) => port);
+    const peer = this.#serverPeer ?? clients.reverse().find((port) => row(serverPort, port));
+    for (const [party, port] of this.#portOf) {
+      const state =
+        party === "server"
+          ? (row(serverPort, peer) ?? row(serverPort, 0) ?? "CLOSED")
+          : (row(port, serverPort) ?? "CLOSED");
+      const ev = { clock: "", ms, verb: "other", text: "", addresses: [], ports: [], state };
+      this.#held.push([party, { ...ev, fromTable: true } as TraceEvent]);
+    }
+    clearTimeout(this.#flush);
+    this.#flush = setTimeout(() => this.#flushHeld(), REORDER_MS);
   }
 
   /** One packet from the capture. */
@@ -145,7 +198,11 @@ export class Ladder {
   }
 
   #flushHeld(): void {
-    const held = this.#held.splice(0).sort((a, b) => a[1].ms - b[1].ms);
+    // in the same millisecond, what a script traced goes before what the table said then
+    const tableLast = (e: TraceEvent) => (e.fromTable ? 1 : 0);
+    const held = this.#held
+      .splice(0)
+      .sort((a, b) => a[1].ms - b[1].ms || tableLast(a[1]) - tableLast(b[1]));
     // A script stamps its FIN when Node reports it sent, a moment after the kernel sent it:
     // the stamps may put the two FINs the wrong way round. The kernel's state says which
     // went second (it had the peer's FIN already): that one goes after the peer's, and
@@ -188,12 +245,19 @@ export class Ladder {
 
   /** Trace mode: the arrows and states one event stands for. */
   #fromTrace(party: PartyName, ev: TraceEvent): void {
+    if (ev.fromTable) {
+      this.#state(party, ev.state as string);
+      return;
+    }
     const epochMs = clockToEpoch(ev.ms);
     const serverPort = this.#annotator?.serverPort;
     const peerPort = ev.ports[0];
     const clientPort = party === "server" ? peerPort : this.#portOf.get(party);
     if (ev.verb === "listen") this.#state("server", "LISTEN");
-    if (ev.verb === "accept") this.#state("server", "ESTABLISHED");
+    if (ev.verb === "accept") {
+      this.#serverPeer = peerPort;
+      this.#state("server", "ESTABLISHED");
+    }
     if (serverPort === undefined || clientPort === undefined) return;
     const end: End = party === "server" ? "server" : "client";
     const client = party === "server" ? this.#ports.get(clientPort) : party;
@@ -215,12 +279,32 @@ export class Ladder {
     };
     const draw = (p: Packet, keepAck: boolean, line = ev.line) => {
       const segment = this.#annotator?.add(p);
-      if (!segment || !client) return;
+      if (!segment || !client) return undefined;
       const [from, to]: PartyName[] =
         segment.from === "client" ? [client, "server"] : ["server", client];
       const arrow = this.#arrow(segment, from, to, epochMs, true, keepAck);
       if (line) this.#setLine(arrow, line);
       this.#emit({ kind: "arrow", arrow });
+      return arrow;
+    };
+    /** The FIN `from` sent to the port `to`: drawn once, its sender's line added when it tells. */
+    const fin = (from: End, to: number | undefined, line?: string) => {
+      const key = `${from === "server" ? "server" : client}>${to}`;
+      const drawn = this.#arrows.get(this.#finsDrawn.get(key) ?? 0);
+      if (drawn) {
+        if (line && !drawn.line) {
+          this.#setLine(drawn, line);
+          this.#emit({
+            kind: "line",
+            id: drawn.id,
+            line: drawn.line as string,
+            label: drawn.label,
+          });
+        }
+        return;
+      }
+      const arrow = draw(packet(from, FIN | ACK, seq(from), 1), false, line ?? "");
+      if (arrow) this.#finsDrawn.set(key, arrow.id);
     };
     switch (ev.verb) {
       case "connected":
@@ -237,8 +321,10 @@ export class Ladder {
         break;
       }
       case "fin-to":
-        draw(packet(end, FIN | ACK, seq(end), 1), false);
-        this.#finsDrawn.add(`${party}>${peerPort}`);
+        fin(end, peerPort, ev.line);
+        break;
+      case "fin-from": // the peer's FIN, as this side saw it come
+        fin(other(end), end === "server" ? serverPort : clientPort);
         break;
       case "error":
         draw(packet(other(end), RST, seq(other(end)), 0), false, "");
@@ -332,6 +418,13 @@ function wireKey(s: Segment, from: PartyName): string | undefined {
   if (s.bytes > 0) return `${from} send`;
   if (f & FIN) return `${from} close`;
   return undefined;
+}
+
+/** A time since 1970 as a trace stamps it: milliseconds since local midnight. */
+function msOfDay(epochMs: number): number {
+  const midnight = new Date(epochMs);
+  midnight.setHours(0, 0, 0, 0);
+  return epochMs - midnight.getTime();
 }
 
 /** A trace stamp (milliseconds since local midnight) as a time since 1970, in milliseconds. */

@@ -50,6 +50,8 @@ export interface TraceEvent {
   line?: string;
   /** The error code of an `error` event, `ECONNRESET`. */
   code?: string;
+  /** Not a trace line: the kernel's table, read by the lab, gave this `state`. */
+  fromTable?: true;
 }
 
 const LINE =

@@ -20,11 +20,15 @@ export interface Closable {
   close?: () => void;
 }
 
-const open = new Set<Closable>();
+/** The sockets to close at a signal, each with its own way to close, if it has one. */
+const open = new Map<Closable, ((signal: string) => void) | undefined>();
 
-/** Close `socket` when the user interrupts the script. */
-export function closeOnExit(socket: Closable): void {
-  open.add(socket);
+/**
+ * Close `socket` when the user interrupts the script: with `close(signal)` if given (a TCP
+ * connection traces the FIN it sends), else its own `destroy` or `close`.
+ */
+export function closeOnExit(socket: Closable, close?: (signal: string) => void): void {
+  open.set(socket, close);
 }
 
 const hooks: ((signal: string) => void)[] = [];
@@ -44,7 +48,11 @@ function exitOn(signal: "SIGINT" | "SIGTERM", code: number): void {
     Terminal.started()?.endLine(); // the prompt's line ends here, not in make's message
     trace(`${signal}: closing ${open.size} socket(s), exit ${code}`);
     for (const hook of hooks) hook(signal);
-    for (const socket of open) socket.destroy ? socket.destroy() : socket.close?.();
+    for (const [socket, close] of open) {
+      if (close) close(signal);
+      else if (socket.destroy) socket.destroy();
+      else socket.close?.();
+    }
     process.exit(code);
   });
 }

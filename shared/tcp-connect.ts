@@ -19,6 +19,7 @@ import { hostPort } from "./host-port.ts";
 import { closeOnExit } from "./signals.ts";
 import { callSite, trace } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
+import { shutNow } from "./tcp-send.ts";
 
 /** Connect `client` to `ipPort`. */
 export function connect(client: Socket, ipPort: IpPort): Promise<void> {
@@ -29,7 +30,7 @@ export function connect(client: Socket, ipPort: IpPort): Promise<void> {
     client.once("error", fail);
     client.connect({ host: ipPort.host, port: ipPort.port }, () => {
       client.off("error", fail);
-      closeOnExit(client);
+      closeOnExit(client, (signal) => shutNow(client, undefined, `${signal}: `));
       trace(`connected ${hostPort(client.localAddress ?? "?", client.localPort)} -> ${where}`, at);
       resolve();
     });

@@ -38,6 +38,7 @@ import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { callSite, note, trace } from "./stderr.ts";
 import { peerName, watch } from "./tcp-recv.ts";
+import { shutNow } from "./tcp-send.ts";
 
 /** Where to listen or connect, like Python's `ip_port` tuple. */
 export interface IpPort {
@@ -60,7 +61,7 @@ class AcceptQueue {
 
   #arrive(conn: Socket): void {
     watch(conn);
-    closeOnExit(conn);
+    closeOnExit(conn, (signal) => shutNow(conn, undefined, `${signal}: `));
     const peer = peerName(conn);
     if (this.#taker) {
       this.#taker(conn);

@@ -67,6 +67,7 @@ function fate(conn: Socket, bytes: number): Promise<void> {
       if (!table) {
         text = `(sent to ${who}, which will send no more: had it exited, its kernel answers with a reset, which cannot be seen from here)`;
       } else if (!row && kernelState(ends) === "CLOSED") {
+        trace(`error ECONNRESET on ${who}: its kernel refused the ${bytes} bytes`, undefined);
         text = `(not delivered: ${who} had exited; its kernel refused the ${bytes} bytes with a reset)`;
       } else if (row?.sendQ === 0 && conn.writableLength === 0) {
         text = `(delivered: ${who} had only half-closed; its kernel acknowledged the ${bytes} bytes)`;
@@ -103,17 +104,28 @@ export function close(conn: Socket): void {
   }
   if (conn.destroyed) return;
   flush(); // what was printed before the close is on stdout before the FIN, as in Python
-  const ends = { localPort: conn.localPort, remotePort: conn.remotePort };
-  const who = peer(conn);
   const at = callSite();
-  const shut = () => {
-    conn.destroy();
-    const when = new Date(); // before the kernel's table is read, which takes a moment
-    if (tracing()) trace(`FIN to ${who}: ${closingOrder(kernelState(ends))}`, at, when);
-  };
+  const shut = () => shutNow(conn, at);
   if (conn.writableLength > 0)
     conn.end(shut); // the last bytes, FIN by shutdown, then close(2)
   else shut();
+}
+
+/**
+ * close(2) at once (after `close`, or as a signal ends the script: `why` says which), and
+ * with `--trace` what went out: a FIN, and which side closed first; or nothing, when the
+ * peer had reset the connection already (there is no connection left to send a FIN on).
+ */
+export function shutNow(conn: Socket, at?: string, why = ""): void {
+  const ends = { localPort: conn.localPort, remotePort: conn.remotePort };
+  const before = tracing() ? kernelState(ends) : undefined;
+  conn.destroy();
+  const when = new Date(); // before the kernel's table is read, which takes a moment
+  if (!tracing()) return;
+  const who = peer(conn);
+  if (before === "CLOSED")
+    trace(`close ${who}: the peer had reset it, so no FIN goes out`, at, when);
+  else trace(`FIN to ${who}: ${why}${closingOrder(kernelState(ends))}`, at, when);
 }
 
 /** Which side closed first, from the kernel's state just after our close (Linux; elsewhere unknown). */

@@ -16,6 +16,7 @@ import { mermaid } from "../lab/mermaid.ts";
 import { ACK, FIN, PSH, SYN } from "../lab/pcap.ts";
 import { sourceLine } from "../lab/source-line.ts";
 import { parseTrace, type TraceEvent } from "../lab/trace.ts";
+import type { KernelSocket } from "../shared/socket-table.ts";
 import { tcp } from "./packets.ts";
 
 /** `script:N`, the line of `script` that holds `statement`: as the trace names it. */
@@ -112,14 +113,26 @@ test("sourceLine names the statement a script line holds, without its comment", 
   assert.is(sourceLine("udp/nowhere.ts:1"), "udp/nowhere.ts:1");
 });
 
-/** A ladder and what it emits; `until` waits (the trace mode holds events a moment). */
-function ladder(kind: "tcp" | "udp", source: "wire" | "trace") {
+/**
+ * A ladder and what it emits; `until` waits (the trace mode holds events a moment). `table`
+ * stands for the kernel's table of sockets (none unless given).
+ */
+function ladder(
+  kind: "tcp" | "udp",
+  source: "wire" | "trace",
+  table: () => KernelSocket[] | undefined = () => undefined,
+) {
   const events: LabEvent[] = [];
   const seen = new Recorder("ladder", transcripts);
-  const l = new Ladder(kind, source, (e) => {
-    events.push(e);
-    seen.wake();
-  });
+  const l = new Ladder(
+    kind,
+    source,
+    (e) => {
+      events.push(e);
+      seen.wake();
+    },
+    table,
+  );
   const arrows = () => events.flatMap((e) => (e.kind === "arrow" ? [e.arrow] : []));
   const until = (n: number, deadlineMs = 2000) =>
     seen.until(() => arrows().length >= n, `${n} arrows`, false, deadlineMs);
@@ -128,10 +141,61 @@ function ladder(kind: "tcp" | "udp", source: "wire" | "trace") {
     const parsed = parseTrace(`[trace 10:00:${time}] ${event}`);
     if (parsed) l.trace(party, parsed);
   };
-  return { l, events, arrows, until, trace, states };
+  /** Wait until the states emitted include `want` (the table is read every 100 ms). */
+  const stateSeen = (want: string) =>
+    seen.until(() => states().includes(want), `the state ${want}`, false, 3000);
+  return { l, events, arrows, until, trace, states, stateSeen };
 }
 
 const labels = (arrows: Arrow[]) => arrows.map((a) => a.label);
+
+/** A row of the kernel's table, as socket-table.ts gives it. */
+const row = (localPort: number, remotePort: number, state: string): KernelSocket => ({
+  localPort,
+  remotePort,
+  state,
+  recvQ: 0,
+  sendQ: 0,
+  timer: undefined,
+  drops: 0,
+});
+
+test("Ladder without a capture: a script killed outright still has its FIN drawn (from its peer's report), and each pane's state follows the kernel's table after the script ends", async () => {
+  let table = [row(8001, 0, "LISTEN")];
+  const { l, arrows, until, trace, states, stateSeen } = ladder("tcp", "trace", () => table);
+  l.listening(8001);
+  l.clientStarted("client");
+  trace("server", "01.000", `accept 127.0.0.1:5000 (${SERVER_ACCEPT})`);
+  trace("client", "01.001", `connected 127.0.0.1:5000 -> 127.0.0.1:8001 (${CLIENT_CONNECT})`);
+  table = [row(8001, 0, "LISTEN"), row(8001, 5000, "ESTABLISHED"), row(5000, 8001, "ESTABLISHED")];
+  await until(3);
+  // the server is killed (SIGKILL): it traces nothing; the client hears its FIN
+  trace(
+    "client",
+    "02.000",
+    "FIN from 127.0.0.1:8001: the peer closes first: it will send no more (now CLOSE-WAIT)",
+  );
+  table = [row(8001, 5000, "FIN-WAIT-2"), row(5000, 8001, "CLOSE-WAIT")];
+  await until(4);
+  const fin = arrows()[3];
+  assert.is(`${fin?.from}→${fin?.to} ${fin?.name}`, "server→client FIN-ACK");
+  assert.match(fin?.label ?? "", /服务端先关闭/);
+  // the client closes in its turn; then the kernel keeps only the server's side, then nothing
+  trace(
+    "client",
+    "03.000",
+    `FIN to 127.0.0.1:8001: we close second: the peer's FIN had come first (now LAST-ACK) (${CLIENT_CLOSE})`,
+  );
+  await until(5);
+  table = [row(8001, 5000, "TIME-WAIT")];
+  await stateSeen("server TIME-WAIT");
+  table = [];
+  await stateSeen("server CLOSED");
+  assert.is(states().at(-1), "server CLOSED");
+  assert.ok(states().includes("client CLOSED"), states().join("\n"));
+  l.stop();
+});
+
 const names = (arrows: Arrow[]) => arrows.map((a) => `${a.from} ${a.name}`);
 
 test("Ladder without a capture draws the arrows the trace implies, FINs in the kernel's order", async () => {

@@ -395,4 +395,42 @@ test("without a capture, the lab says why and serves no .pcap", async () => {
   assert.is((await fetch(`${url}/capture.pcap`)).status, 404);
 });
 
+test("without a capture, Ctrl-C at the server: its FIN first, the client's line reset, no FIN from the client; panes end as the kernel has them", async () => {
+  const { url } = await startLab(["--no-capture"]);
+  const page = new Watcher(url);
+  await page.waitPrinted("client", "宝宝说:");
+  await command(url, { do: "type", party: "client", text: "hi" });
+  await page.waitPrinted("server", "高望>>>");
+  await command(url, { do: "type", party: "server", text: "ok" });
+  await page.waitPrinted("client", "来自高望的消息: ok");
+  await command(url, { do: "ctrl-c", party: "server" });
+  await page.until(
+    (w) => w.printed("client", "stderr").includes("will send no more"),
+    "the client to note the server's FIN",
+  );
+  await command(url, { do: "type", party: "client", text: "anyone" });
+  const ended = (party: string) => (w: Watcher) =>
+    w.of("party").some((p) => p.party === party && !p.running);
+  await page.until(ended("client"), "the client to end");
+  const last = (party: string) =>
+    page
+      .of("state")
+      .filter((e) => e.party === party)
+      .at(-1)?.state;
+  await page.until(() => last("client") === "CLOSED" && last("server") === "CLOSED", "both CLOSED");
+  const arrows = page.of("arrow").map((e) => `${e.arrow.from} ${e.arrow.name}`);
+  assert.equal(
+    arrows.slice(3), // after the handshake
+    ["client PSH-ACK", "server PSH-ACK", "server FIN-ACK", "client PSH-ACK", "server RST"],
+    page.log.text,
+  );
+  const serverFin = page.of("arrow").find((e) => e.arrow.name === "FIN-ACK")?.arrow;
+  assert.match(serverFin?.label ?? "", /服务端先关闭/);
+  const exits = page
+    .of("party")
+    .filter((e) => !e.running)
+    .map((e) => `${e.party} ${e.exit}`);
+  assert.equal(exits.sort(), ["client exit 0", "server exit 130"]);
+});
+
 test.run();

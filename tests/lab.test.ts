@@ -3,11 +3,17 @@
 // As root the arrows come from tcpdump and their order is checked against the capture as
 // tcpdump itself reads it; otherwise they come from --trace, and the order of the FINs is
 // checked against the kernel's states the scripts report.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { browserProblem, closeBrowsers, closeChromium, openBrowser } from "../harness/browser.ts";
+import {
+  browserProblem,
+  closeBrowsers,
+  closeChromium,
+  fontsOnly,
+  openBrowser,
+} from "../harness/browser.ts";
 import { LabPage, startLab } from "../harness/lab-page.ts";
 import { ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
 
@@ -143,6 +149,7 @@ if (problem && process.env.CI === "true") {
     await lab.waitArrow(/third handshake/);
     assert.equal(await lab.source(), "trace");
     assert.match(await lab.text("#source"), /from the scripts' --trace events.*--no-capture$/);
+    assert.ok(await lab.page.locator("#no-font").isHidden(), "this browser draws Chinese");
     await lab.press("pause");
     await lab.type("client", "你好");
     await lab.waitScreen("server", "来自宝宝的消息: 你好");
@@ -176,6 +183,29 @@ if (problem && process.env.CI === "true") {
     await lab.type("server", "hi");
     await lab.waitArrow(/^server → client: PSH-ACK .*len 2/);
     assert.is((await lab.arrows()).length, 1);
+  });
+
+  test("the lab's page names the font to install when the browser cannot draw Chinese", async () => {
+    const { url } = await startLab(["--no-capture"]);
+    await closeChromium();
+    const latin = ["dejavu", "liberation"].map((d) => `/usr/share/fonts/truetype/${d}`);
+    fontsOnly(
+      latin.filter((d) => existsSync(d)),
+      tempDir(),
+    ); // a machine with no Chinese font
+    try {
+      const lab = new LabPage(await openBrowser(url));
+      await lab.page.locator("#no-font").waitFor();
+      assert.match(
+        await lab.text("#no-font"),
+        /no font for Chinese.*sudo apt-get install fonts-noto-cjk \(or the smaller fonts-wqy-microhei\)/,
+      );
+      await lab.press("language");
+      assert.match(await lab.text("#no-font"), /没有中文字体.*fonts-noto-cjk/);
+    } finally {
+      await closeChromium();
+      fontsOnly(undefined);
+    }
   });
 }
 

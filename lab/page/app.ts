@@ -228,6 +228,26 @@ function note(text: string, kind = ""): void {
   while (notes.children.length > 3) notes.lastElementChild?.remove();
 }
 
+/**
+ * Whether this browser can draw Chinese: 你 drawn in the page's font differs from a character
+ * that no font has (U+10FFFD), which every browser draws as its empty box.
+ */
+function drawsChinese(): boolean {
+  const canvas = document.createElement("canvas");
+  canvas.width = 32;
+  canvas.height = 32;
+  const pen = canvas.getContext("2d");
+  if (!pen) return true; // cannot tell: say nothing
+  const drawn = (text: string) => {
+    pen.clearRect(0, 0, 32, 32);
+    pen.font = `24px ${getComputedStyle(document.body).fontFamily}`;
+    pen.fillText(text, 2, 26);
+    return pen.getImageData(0, 0, 32, 32).data.join(",");
+  };
+  return drawn("你") !== drawn("\u{10FFFD}");
+}
+$<HTMLElement>("#no-font").hidden = drawsChinese();
+
 const events = new EventSource("events");
 events.onmessage = (m) => handle(JSON.parse(m.data) as LabEvent);
 events.onerror = () => note(WORDS.lost[language]);

@@ -48,6 +48,10 @@ export const WORDS = {
     zh: "箭头来自脚本的 --trace 事件，不是线路：内核自己发的 ACK 看不到。要看线路，请用 root 运行（sudo make lab）。不能抓包的原因：",
   },
   viewers: { en: "pages open on this lab:", zh: "打开本实验的页面数：" },
+  noFont: {
+    en: "This browser has no font for Chinese: 高望, 宝宝 and what they type show as boxes. On Debian or Ubuntu: sudo apt-get install fonts-noto-cjk (or the smaller fonts-wqy-microhei), then reload this page.",
+    zh: "这个浏览器没有中文字体：高望、宝宝和他们输入的中文会显示成方框。Debian 或 Ubuntu 上：sudo apt-get install fonts-noto-cjk（或者小一些的 fonts-wqy-microhei），然后刷新页面。",
+  },
   lost: {
     en: "Lost the lab: is make lab still running? Trying again…",
     zh: "与实验断开：make lab 还在运行吗？正在重试……",
