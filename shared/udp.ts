@@ -226,12 +226,17 @@ export function connectUdp(sock: Socket, to: IpPort): Promise<void> {
  */
 export function sendto(sock: Socket, text: string, to: IpPort): void {
   const at = callSite();
+  const when = tracing() ? new Date() : undefined; // the call, not the callback: by then it has arrived
   const sent = (err: Error | null) => {
     if (err) failWith(err, "send to", hostPort(to.host, to.port));
-    if (tracing()) {
+    if (when) {
       const [where, local] = [hostPort(to.host, to.port), sock.address()];
       const bytes = Buffer.byteLength(text);
-      trace(`sendto ${bytes} bytes to ${where} from ${hostPort(local.address, local.port)}`, at);
+      trace(
+        `sendto ${bytes} bytes to ${where} from ${hostPort(local.address, local.port)}`,
+        at,
+        when,
+      );
     }
   };
   if (connectedTo.has(sock))

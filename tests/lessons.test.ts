@@ -96,6 +96,18 @@ test("make demo-udp plays the UDP conversation, datagrams traced", async () => {
   ];
   assert.equal(inOrder(demo.stdout, order), order);
   assert.match(demo.stdout, /server ┆ \[trace [\d:.]+\] datagram in: 10 bytes from/);
+  // in the order things happened: the trace stamps never go back, and each datagram's
+  // sendto comes before the other side hears it
+  const stamps = [...demo.stdout.matchAll(/\[trace ([\d:.]+)\]/g)].map((m) => m[1] as string);
+  assert.equal(stamps, [...stamps].sort(), demo.stdout);
+  for (const bytes of [10, 6, 7]) {
+    const sent = demo.stdout.search(new RegExp(`sendto ${bytes} bytes`));
+    const heard = demo.stdout.search(new RegExp(`datagram in: ${bytes} bytes`));
+    assert.ok(
+      sent !== -1 && sent < heard,
+      `sendto ${bytes} bytes, then datagram in:\n${demo.stdout}`,
+    );
+  }
 });
 
 test("the kernel answers bytes sent to a closed socket with a reset: the second send fails, as Python's BrokenPipeError", async () => {

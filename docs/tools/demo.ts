@@ -6,8 +6,11 @@
 //       make demo ARGS=--fast       (no pauses; the tests run it this way)
 //
 // Each script's stdout and stderr share one pipe here, so the order of its lines is the
-// order of its writes; lines from the two scripts are merged as the demo reads them, each
-// stamped with the demo's own clock. Stream labels: │ stdout, ┆ stderr, ⌨ typed.
+// order of its writes; the two scripts' lines are merged in the order things happened: a
+// trace line at the time it is stamped with (one wall clock for every process), any other
+// line when it came (no later than the trace written after it). The time column is that
+// moment, in ms since the demo began. Lines wait 300 ms to be put in order (with --fast, to
+// the end). Stream labels: │ stdout, ┆ stderr, ⌨ typed.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { freePort, isBound } from "../../harness/ports.ts";
@@ -36,15 +39,78 @@ const pause = options.fast || options.step ? 0 : 1500;
 
 process.stdout.on("error", () => process.exit(0)); // the reader left (| head): nothing to show
 
-const began = performance.now();
-const clock = () => `${(performance.now() - began).toFixed(1).padStart(7)} ms`;
-
-/** Print one line of `who`'s, stamped and labelled. */
-function show(who: string, mark: "│" | "┆" | "⌨", text: string): void {
-  process.stdout.write(`${clock()}  ${who.padEnd(6)} ${mark} ${text}\n`);
-}
+const began = Date.now();
+/** How long a line waits to be put in time order with the other script's. */
+const REORDER_MS = options.fast ? Number.POSITIVE_INFINITY : 300;
 
 type Party = "server" | "client";
+type Mark = "│" | "┆" | "⌨";
+
+/** A line to show: its party, its label, its text, when it came, and when it happened if stamped. */
+interface Entry {
+  who: Party;
+  mark: Mark;
+  text: string;
+  came: number;
+  stamped?: number;
+  at?: number;
+}
+
+/** Each party's lines not shown yet, in the order that party wrote them. */
+const queues: Record<Party, Entry[]> = { server: [], client: [] };
+/** When the last line shown of each party happened: a party's times never go back. */
+const lastAt: Record<Party, number> = { server: 0, client: 0 };
+let flushTimer: NodeJS.Timeout | undefined;
+
+/** The wall-clock time a trace line is stamped with (`[trace 12:11:28.603]`), if it is one. */
+function stampOf(text: string): number | undefined {
+  const m = /^\[trace (\d{2}):(\d{2}):(\d{2})\.(\d{3})\]/.exec(text);
+  if (!m) return undefined;
+  const midnight = new Date(began);
+  midnight.setHours(0, 0, 0, 0);
+  const [h, min, s, ms] = m.slice(1).map(Number) as [number, number, number, number];
+  return midnight.getTime() + ((h * 60 + min) * 60 + s) * 1000 + ms;
+}
+
+/** Show one line of `who`'s, labelled, once it can be put in order. */
+function show(who: Party, mark: Mark, text: string): void {
+  queues[who].push({ who, mark, text, came: Date.now(), stamped: stampOf(text) });
+  clearTimeout(flushTimer);
+  if (Number.isFinite(REORDER_MS)) flushTimer = setTimeout(() => flush(false), REORDER_MS);
+}
+
+/** When `e` happened: its stamp, or when it came, kept between its party's neighbours. */
+function when(e: Entry, queue: Entry[], i: number): number {
+  if (e.at !== undefined) return e.at;
+  const previous = i === 0 ? lastAt[e.who] : (queue[i - 1]?.at ?? lastAt[e.who]);
+  const next = queue.slice(i + 1).find((n) => n.stamped !== undefined)?.stamped;
+  e.at = Math.max(previous, Math.min(e.stamped ?? e.came, next ?? Number.POSITIVE_INFINITY));
+  return e.at;
+}
+
+/** Print the lines that have waited long enough (or all), earliest first. */
+function flush(all: boolean): void {
+  for (;;) {
+    const heads = (["server", "client"] as const).flatMap((who) => {
+      const head = queues[who][0];
+      return head && (all || Date.now() - head.came >= REORDER_MS)
+        ? [[when(head, queues[who], 0), head] as const]
+        : [];
+    });
+    if (heads.length === 0) return;
+    // the earliest; in the same millisecond (the stamps' grain), a cause before its effect:
+    // a line typed, then a send, then the rest, each in the order it came
+    const rank = (e: Entry) =>
+      e.mark === "⌨" ? 0 : /\] (send|sendto|connected|FIN to) /.test(e.text) ? 1 : 2;
+    const before = (a: readonly [number, Entry], b: readonly [number, Entry]) =>
+      a[0] - b[0] || rank(a[1]) - rank(b[1]) || a[1].came - b[1].came;
+    const [at, e] = heads.reduce((a, b) => (before(b, a) < 0 ? b : a));
+    queues[e.who].shift();
+    lastAt[e.who] = at;
+    const ms = (at - began).toFixed(1).padStart(7);
+    process.stdout.write(`${ms} ms  ${e.who.padEnd(6)} ${e.mark} ${e.text}\n`);
+  }
+}
 
 /** One script, its stdout and stderr in one pipe; each line shown as it comes. */
 function start(party: Party, args: string[]) {
@@ -126,8 +192,26 @@ function isConversation(text: string): boolean {
 const stepper = options.step ? createInterface({ input: process.stdin }) : undefined;
 const nextStep = stepper?.[Symbol.asyncIterator]();
 
-/** Before a line is typed: the pause, or in step mode, the teacher's Enter. */
+/**
+ * Before a line is typed: the pause, or in step mode, the teacher's Enter. Both sides wait at
+ * a prompt then: once nothing more has come for REORDER_MS (a trace written from a callback
+ * comes a moment late), everything so far is shown, in order, before anything is typed.
+ */
 async function beat(what: string): Promise<void> {
+  if (options.fast) return; // shown in order at the end
+  while (
+    Date.now() -
+      Math.max(
+        0,
+        ...Object.values(queues)
+          .flat()
+          .map((e) => e.came),
+      ) <
+    REORDER_MS
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, REORDER_MS / 3));
+  }
+  flush(true);
   if (nextStep) {
     process.stderr.write(`  (Enter: ${what})\n`);
     const step = await nextStep.next();
@@ -182,4 +266,6 @@ try {
   stepper?.close();
 } finally {
   await reapAll();
+  clearTimeout(flushTimer);
+  flush(true);
 }
