@@ -163,7 +163,9 @@ function command(member: Member, line: string): void {
       tell(member, `<you to ${to.name}> ${text}`);
     }
   } else if (verb === "/me" && arg !== "") {
-    broadcast(member, `• ${member.name} ${safeText(arg)}`);
+    const action = `• ${member.name} ${safeText(arg)}`;
+    broadcast(member, action);
+    tell(member, action); // the sender sees it too: it reads as a line of the room, not as typed
   } else if (verb === "/who") {
     for (const w of who()) tell(member, w);
   } else if (verb === "/quit") {

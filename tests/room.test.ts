@@ -54,6 +54,7 @@ test("room commands: /who, /help, /nick rules, /msg, /me, unknown commands, /qui
   await say("/msg nobody hi", "* error: nobody here is called 'nobody'\n");
   bob.sock.write("/me waves\n");
   await alice.got.waitFor("• 宝宝 waves\n");
+  await bob.got.waitFor("• 宝宝 waves\n"); // echoed to its sender too
   await say("/dance", /\* error: unknown command \/dance\. /);
   await say("/quit", "* bye\n");
   await bob.got.waitClosed();
