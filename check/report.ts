@@ -173,8 +173,10 @@ export function programReport(report: ProgramReport, options: ReportOptions): st
       const line =
         r.status === "pass" ? say(lang, r.title) : say(lang, r.message ?? statusText(r.status));
       out.push(`   ${MARK[r.status]} ${fit(r.id, idWidth)}${line}`);
-      if (r.status === "pass" && r.message)
-        out.push(`${" ".repeat(idWidth + 5)}(${say(lang, r.message)})`);
+      if (r.status === "pass" && r.message) {
+        const [open, close] = lang === "zh" ? ["（", "）"] : ["(", ")"];
+        out.push(`${" ".repeat(idWidth + 5)}${open}${say(lang, r.message)}${close}`);
+      }
       if (r.status === "fail")
         out.push(...details(r, lang).map((l) => `${" ".repeat(idWidth + 5)}${l}`));
       else if (r.status === "as-article") {

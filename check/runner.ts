@@ -248,8 +248,8 @@ export async function checkProgram(plan: Plan, options: CheckOptions): Promise<P
         chosen = pty;
         notes.push(
           t(
-            "it works only on a terminal: on a pipe its prompt never showed (its output stays in a buffer until it ends). Its scenarios ran on a pseudo-terminal (script), where stdout and stderr are one screen.",
-            "它只能在终端上工作：在管道上它的提示符始终没有出现（输出一直留在缓冲区里，直到程序结束）。它的场景都在伪终端（script）上运行，stdout 和 stderr 合在一个屏幕上。",
+            "it works only on a terminal: on a pipe its prompt never showed (its output stays in a buffer there). Its scenarios ran on a pseudo-terminal (script), where stdout and stderr are one screen.",
+            "它只能在终端上工作：在管道上它的提示符始终没有出现（输出留在了缓冲区里）。它的场景都在伪终端（script）上运行，stdout 和 stderr 合在一个屏幕上。",
           ),
         );
       } else {
