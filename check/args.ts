@@ -98,12 +98,20 @@ export function commandWords(line: string): string[] {
  * The interpreter behind `python3`, through any shim (pyenv's is a shell script that costs
  * 0.3 s of CPU at every start), or `python3` itself if it cannot be asked.
  */
-export function realPython(): string {
-  const asked = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], {
+export function realPython(python = "python3", cwd?: string): string {
+  const asked = spawnSync(python, ["-c", "import sys; print(sys.executable)"], {
+    cwd,
     encoding: "utf8",
     timeout: 10_000,
   });
-  return asked.status === 0 && asked.stdout.trim() ? asked.stdout.trim() : "python3";
+  return asked.status === 0 && asked.stdout.trim() ? asked.stdout.trim() : python;
+}
+
+/** `python3 x.py` as the interpreter python3 names here: the same program, without a shim's start-up. */
+function interpreter(words: string[], cwd: string): string[] {
+  const [first, ...rest] = words;
+  if (!first || !/^python[\d.]*$/.test(first)) return words;
+  return [realPython(first, cwd), ...rest];
 }
 
 const label = (words: string[]) =>
@@ -153,7 +161,7 @@ export function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   if (values.dir) {
     const dir = resolve(cwd, values.dir);
     const have = (file: string) => existsSync(join(dir, file));
-    const python = realPython();
+    const python = realPython("python3", dir);
     for (const info of Object.values(ROLES)) {
       if (!have(info.file)) {
         args.warnings.push(`${join(dir, info.file)}: not there, ${info.role} not checked`);
@@ -191,7 +199,7 @@ export function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     const client = commandWords(values.client);
     args.plans.push({
       subject: `${pair}-pair`,
-      commands: { server, client },
+      commands: { server: interpreter(server, cwd), client: interpreter(client, cwd) },
       cwd,
       label: `${label(server)} + ${label(client)}`,
     });
@@ -211,7 +219,7 @@ export function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     );
   args.plans.push({
     subject: role,
-    commands: { [ROLES[role].side]: words },
+    commands: { [ROLES[role].side]: interpreter(words, cwd) },
     cwd,
     label: label(words),
   });

@@ -71,7 +71,7 @@ async function check(args: Args): Promise<void> {
       realPort: args.realPort,
       port: args.port,
       budgetMs: args.budgetMs,
-      jobs: 6,
+      jobs: 8,
     });
     await reapAll();
     reports.push(report);

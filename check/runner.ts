@@ -147,7 +147,7 @@ export async function checkProgram(plan: Plan, options: CheckOptions): Promise<P
   else if (!options.realPort && namespacePrefix()) network = "namespace";
   else if (!portInUse(kind, fixedPort)) network = "real-port";
   else network = "none";
-  notes.push(networkNote(network, kind, fixedPort));
+  notes.push(networkNote(network, kind, fixedPort, options.realPort === true));
 
   const report = (terminal: Terminal, results: Result[]): ProgramReport => ({
     subject: plan.subject,
@@ -331,7 +331,12 @@ async function portFree(kind: "tcp" | "udp", port: number): Promise<void> {
   while (portInUse(kind, port) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
 }
 
-function networkNote(network: NetworkMode, kind: "tcp" | "udp", port: number): Text {
+function networkNote(
+  network: NetworkMode,
+  kind: "tcp" | "udp",
+  port: number,
+  asked: boolean,
+): Text {
   const proto = kind.toUpperCase();
   switch (network) {
     case "port-arg":
@@ -345,6 +350,12 @@ function networkNote(network: NetworkMode, kind: "tcp" | "udp", port: number): T
         `它的端口（${proto} ${port}）写死在程序里：每个场景都在自己的网络命名空间里运行（unshare ${namespaceFlags()}），有自己的回环接口，127.0.0.1:${port} 空闲。`,
       );
     case "real-port":
+      if (asked) {
+        return t(
+          `its port (${proto} ${port}) is written into it, and --real-port asked for this machine's own: the scenarios ran on port ${port}, which was free, one at a time.`,
+          `它的端口（${proto} ${port}）写死在程序里，--real-port 要求使用本机的端口：场景在 ${port} 端口（当时空闲）上逐个运行。`,
+        );
+      }
       return t(
         `its port (${proto} ${port}) is written into it and no network namespace could be made here: the scenarios ran on this machine's real port ${port}, which was free, one at a time.`,
         `它的端口（${proto} ${port}）写死在程序里，这里又无法创建网络命名空间：场景在本机真实的 ${port} 端口（当时空闲）上逐个运行。`,
