@@ -398,7 +398,7 @@ const reset: Scenario = {
     if (crash && /^(ConnectionResetError|BrokenPipeError)$/.test(crash.exception ?? "")) {
       throw likeArticle(
         t(
-          `the answer to a client that had reset the connection crashed it: ${crash.summary}, as the article's server.`,
+          `the answer to a client that had reset the connection crashed it: ${crash.summary}, as the article's server does.`,
           `给已经重置连接的客户端回答时它崩溃了：${crash.summary}，和文章的服务端一样。`,
         ),
         exceptionHint(crash),
