@@ -95,6 +95,8 @@ if (NO_PYTHON) {
 
   test("make check runs a program with the article's port written into it where that port is free, and says where", async () => {
     const run = await runCheck([
+      "--timeout",
+      "3",
       "--only",
       "listen,prompt,byebye",
       "tcp-server",
