@@ -43,6 +43,14 @@ export function scriptCommand(script: string, args: string[] = []): string[] {
   return [process.execPath, builtScript(script), ...args];
 }
 
+/**
+ * Whether the scripts, as this run launches them, can read the kernel's tables in /proc:
+ * not on Deno, which is run with /proc denied (it would read it only with --allow-all).
+ */
+export function scriptsSeeProc(): boolean {
+  return !/\bdeno\b/.test(process.env.CHAT_LAUNCH ?? "");
+}
+
 /** How to start a process differently from a user's shell: as another user, or with env changes. */
 export interface SpawnOptions {
   uid?: number;

@@ -29,6 +29,12 @@ export interface Runtime {
 export const MAKE_CHAT_ENV: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: "" };
 
 /**
+ * Deno's read permission, as the Makefile's DENO_RUN sets it: /proc denied up front (Deno 2
+ * reads it only with --allow-all), so that no read of the kernel's tables stops at a prompt.
+ */
+export const DENO_READ = "--deny-read=/proc";
+
+/**
  * What gives the mirrors all of V8's tiers back, on node's command line: they keep V8 to
  * its first two unless the command line chose a tier (shared/v8-tiers.ts). The bench's
  * "all of V8's tiers" rows and tests/v8-tiers.test.ts run them so; 999 is V8's default.
@@ -89,7 +95,7 @@ export function availableRuntimes(): Runtime[] {
   if (deno) {
     runtimes.push({
       name: "Deno 2",
-      command: (script) => [deno, "run", "--allow-net", script],
+      command: (script) => [deno, "run", "--allow-net", DENO_READ, script],
       floor: [deno, "eval", "0"],
     });
   }

@@ -44,14 +44,22 @@ interface Inbox {
   wake?: () => void;
 }
 
-/** The kernel's default receive buffer for a socket: 208 KiB on Linux. */
-const RECEIVE_BUFFER = (() => {
-  try {
-    return Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8")) || 212992;
-  } catch {
-    return 212992;
+let receiveBuffer: number | undefined;
+/**
+ * The kernel's default receive buffer for a socket: 208 KiB on Linux. Read when first needed
+ * (a datagram comes), not as the module loads: a runtime that may not read /proc (Deno)
+ * takes Linux's default.
+ */
+function receiveBufferSize(): number {
+  if (receiveBuffer === undefined) {
+    try {
+      receiveBuffer = Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8")) || 212992;
+    } catch {
+      receiveBuffer = 212992;
+    }
   }
-})();
+  return receiveBuffer;
+}
 
 /**
  * About what Linux charges a datagram in that buffer, its bookkeeping included (measured
@@ -87,7 +95,7 @@ export function udpSocket(host: string, lose = 0): Socket {
       note(`(lost on purpose, --drop ${lose}: a datagram of ${msg.length} bytes from ${from})`);
       return;
     }
-    if (inbox.held + cost(msg.length) > RECEIVE_BUFFER) {
+    if (inbox.held + cost(msg.length) > receiveBufferSize()) {
       inbox.dropped += 1; // as the kernel drops what its full receive buffer cannot hold
       return;
     }
@@ -199,7 +207,7 @@ function reportDrops(sock: Socket, inbox: Inbox): void {
   if (dropped === 0) return;
   const unseen = table ? "" : "; the kernel may have dropped more, which this runtime cannot see";
   note(
-    `(${dropped} datagrams were dropped: they came while ${Math.round(RECEIVE_BUFFER / 1024)} ` +
+    `(${dropped} datagrams were dropped: they came while ${Math.round(receiveBufferSize() / 1024)} ` +
       `KiB waited unread, more than the kernel's receive buffer holds${unseen})`,
   );
 }

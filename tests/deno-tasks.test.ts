@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { freeUdpPort } from "../harness/ports.ts";
 import { ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
 import { denoBinary } from "../harness/runtimes.ts";
+import { Screen } from "../harness/screen.ts";
 import { byebye, turn } from "./chat.ts";
 
 test.after.each(reapAll);
@@ -51,6 +53,30 @@ if (deno) {
     await byebye(pair);
     assert.is(server.stdout, "来自宝宝的消息: 你好 deno\n高望>>>来自宝宝的消息: byebye\n");
   });
+
+  for (const [name, ready] of [
+    ["udp-server", "listening on"],
+    ["udp-client", "客户端说:"],
+    ["tcp-server", "listening on"],
+  ] as const) {
+    test(`deno task ${name} on a terminal asks for no permission: it chats, and Ctrl-D ends it`, async () => {
+      const port = name === "udp-client" ? await freeUdpPort() : 0;
+      const args = ["--port", String(port), ...(name === "udp-client" ? ["--timeout", "0.2"] : [])];
+      const screen = Screen.start(`deno task ${name}`, [deno, "task", "-q", name, ...args]);
+      await screen.waitFor(ready);
+      assert.not.match(screen.text(), /Deno requests|Allow\?/, screen.text());
+      if (name === "udp-client") {
+        screen.type("anyone?\r"); // nobody on the port: the hint by time alone, without /proc
+        await screen.waitFor("no reply after");
+      }
+      screen.type("\x04");
+      if (name !== "udp-client") await screen.waitFor("stdin ended while");
+      else screen.proc.killGroup("SIGINT"); // it waits for a reply, as the article's does
+      const exit = await screen.proc.waitExit();
+      assert.ok(exit.code === 0 || exit.code === 130, screen.proc.transcript());
+      assert.not.match(screen.text(), /Deno requests|Allow\?|NotCapable/, screen.text());
+    });
+  }
 } else {
   console.log("deno task tests skipped: Deno is not installed here (make runtimes installs it)");
 }
