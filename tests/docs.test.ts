@@ -108,8 +108,9 @@ test("every test a lesson cites by name exists", () => {
     .filter((f) => f.endsWith(".test.ts"))
     .map((f) => read(`tests/${f}`))
     .join("\n");
-  // test names, with a template's ${…} parts matching anything
-  const names = [...source.matchAll(/test\(\s*(["`])(.+?)\1/g)]
+  // test names (of test(…), and of a test that may skip: test.skip, kernelTest(…)), with a
+  // template's ${…} parts matching anything
+  const names = [...source.matchAll(/\b\w*(?:test|Test)(?:\.skip)?\(\s*(["`])(.+?)\1/g)]
     .filter((m) => (m[2] ?? "").replace(/\$\{[^}]*\}/g, "").trim().length >= 10) // not test("${x}")
     .map((m) => {
       const parts = (m[2] ?? "")
@@ -221,6 +222,10 @@ const RUN_ELSEWHERE: Record<string, { test?: string; ci?: string }> = {
 };
 
 /** Each `<!-- run: NAME -->` block, and the test that runs its command as written. */
+/** The test that runs the check lesson's own commands (under CHECK_MATRIX=1, as CI does). */
+const CHECK_COMMANDS =
+  "the lesson's commands, run as written: a homework folder, a pair, a class graded in a loop";
+
 const RUN_HERE: Record<string, string> = {
   leave: PITFALLS_NC,
   split: PITFALLS_NC,
@@ -239,6 +244,11 @@ const RUN_HERE: Record<string, string> = {
   "half-close-ss": HALF_CLOSE,
   stranger:
     "an unconnected udp/client.ts takes a reply from a stranger; a connected one hears only its server",
+  "check-fixture":
+    "the lesson's report is what its command prints, in English and in 中文 (run as written, through make)",
+  "check-homework": CHECK_COMMANDS,
+  "check-pair": CHECK_COMMANDS,
+  "check-class": CHECK_COMMANDS,
 };
 
 test("every shell command in docs/, docs/zh/ and the README is run by a test or by CI", () => {

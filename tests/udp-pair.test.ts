@@ -128,7 +128,9 @@ test("udp/server.ts holds a flood as the kernel's receive buffer would, and says
 if (!scriptsSeeProc()) {
   console.log("the test of the kernel's own UDP drops skipped: this runtime cannot read /proc");
 }
-(scriptsSeeProc() ? test : test.skip)(
+/** A test that needs the scripts to read /proc; skipped, and counted so, where they cannot. */
+const kernelTest = scriptsSeeProc() ? test : test.skip;
+kernelTest(
   "udp/server.ts counts the kernel's own drops too, when the flood came while it could not read",
   () => floodTheServer(true),
 );
