@@ -14,7 +14,7 @@ BUILD  := .cache/build
 STAMP  := node_modules/.installed
 # A script built from tcp/server.ts runs as $(BUILD)/tcp/server.js: the same statements on
 # the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
-CHAT_SOURCES := $(wildcard tcp/*.ts udp/*.ts shared/*.ts)
+CHAT_SOURCES := $(wildcard tcp/*.ts tcp/*/*.ts udp/*.ts shared/*.ts)
 LAB_SOURCES  := $(wildcard harness/*.ts lab/*.ts lab/*/*.ts)
 DEV_DIRS     := harness tests bench docs/tools lab check
 DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))

@@ -86,11 +86,17 @@ export function scriptsOf(name: string): string[] {
   return [...found];
 }
 
-/** What a name is compared by: folded, and its skeleton (what it looks like). */
+/**
+ * What a name is compared by: folded, and its skeleton (what it looks like), accents and
+ * other combining marks left out: ali̇ce (i with a dot above) and aḷice look like alice.
+ */
 function keys(name: string): { key: string; look: string } {
   const key = fold(name);
-  return { key, look: skeleton(key) };
+  return { key, look: skeleton(key).replace(/\p{M}/gu, "") };
 }
+
+/** More marks on one letter than any language writes (Vietnamese stacks two): "zalgo". */
+const STACKED = /\p{M}{3,}/u;
 
 /** The names in use, each found by its folded form and by its skeleton. */
 export class NameBook {
@@ -119,6 +125,7 @@ export class NameBook {
     const nfc = name.normalize("NFC");
     if (INVISIBLE.test(nfc)) return "it holds invisible or blank characters";
     if (!SHAPE.test(nfc) || [...nfc].length > MAX_CHARS) return `a name is ${NAME_RULE}`;
+    if (STACKED.test(nfc.normalize("NFD"))) return "it stacks more than two accents on a letter";
     const scripts = scriptsOf(nfc);
     if (scripts.length > 1 && !MIXES.some((mix) => scripts.every((s) => mix.includes(s)))) {
       return `it mixes scripts (${scripts.join(", ")})`;

@@ -23,11 +23,15 @@ export class TokenBucket {
     this.#tokens = burst;
   }
 
-  /** Take `n` tokens if the bucket holds them; `false` (and nothing taken) if not. */
+  /**
+   * Take `n` tokens if the bucket holds them; `false` (and nothing taken) if not. An action
+   * larger than the bucket takes a full bucket: it waits for one, then goes, at the rate.
+   */
   take(n = 1): boolean {
     this.#refill();
-    if (this.#tokens < n) return false;
-    this.#tokens -= n;
+    const cost = Math.min(n, this.burst);
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 

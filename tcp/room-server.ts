@@ -23,6 +23,7 @@ import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
 import { listenOn } from "../shared/tcp-listen.ts";
 import { TokenBucket } from "../shared/token-bucket.ts";
+import { foreignBytes, foreignLine } from "./room/not-chat.ts";
 
 const args = chatArgs({
   script: "tcp/room-server.ts",
@@ -33,13 +34,18 @@ const args = chatArgs({
   numbers: [
     { name: "rate", value: 10, min: 1, about: "lines a second a member may send after a burst" },
     { name: "burst", value: 60, min: 1, about: "lines a member may send at once" },
-    { name: "per-address", value: 20, min: 1, about: "most members from one address" },
+    {
+      name: "per-address",
+      value: 20,
+      min: 1,
+      about: "most members from one address (never more than half the room)",
+    },
     { name: "line-time", value: 30, min: 1, about: "seconds to finish a line once begun" },
     { name: "idle", value: 3600, min: 1, about: "seconds of silence before a member is let go" },
   ],
 });
 const limit = (name: string) => args.numbers[name] as number;
-const [RATE, BURST, PER_ADDRESS] = [limit("rate"), limit("burst"), limit("per-address")];
+const [RATE, BURST] = [limit("rate"), limit("burst")];
 const [LINE_TIME, IDLE] = [limit("line-time"), limit("idle")];
 
 const MAX_LINE = 4096; // bytes in one line; a longer one is refused
@@ -67,6 +73,8 @@ interface Member {
   leaving: boolean; // being let go: what it sends now is dropped
   heardAt: number; // when the last whole line came
   lineSince: number; // when the unfinished line began, or 0
+  readonly since: number; // when it connected
+  spoke: boolean; // whether a whole line has come from it yet (its /nick counts)
 }
 
 const members = new Set<Member>();
@@ -281,18 +289,44 @@ function turnedAway(peer: string, why: string): void {
   refusedSinceNote = 0;
 }
 
+/**
+ * The room is full: the connection that has waited longest without saying a whole line (a
+ * silent one, or one dripping a line that never ends) makes way for a newcomer. Whether
+ * there was one.
+ */
+function makeWay(): boolean {
+  let quietest: Member | undefined;
+  for (const m of members) {
+    if (!m.spoke && !m.leaving && (!quietest || m.since < quietest.since)) quietest = m;
+  }
+  if (!quietest) return false;
+  letGo(
+    quietest,
+    "the room is full and you have not said a line yet: your place goes to a newcomer",
+  );
+  return true;
+}
+
+/** Members who are not being let go. */
+function staying(): number {
+  let n = 0;
+  for (const m of members) if (!m.leaving) n += 1;
+  return n;
+}
+
 function arrive(sock: Socket): void {
   quiet.busy();
   const address = sock.remoteAddress ?? "?";
   const count = perAddress.get(address) ?? 0;
-  const full = members.size >= maxClients;
-  if (full || count >= PER_ADDRESS) {
+  if (count >= perAddressCap) {
     refuse(
       sock,
-      full
-        ? `the room is full (${maxClients} members): try again later`
-        : `too many connections from ${address} (${count})`,
+      `too many connections from ${address} (${count}): one address may hold ${perAddressCap} of the room's ${maxClients}`,
     );
+    return;
+  }
+  if (staying() >= maxClients && !makeWay()) {
+    refuse(sock, `the room is full (${maxClients} members): try again later`);
     return;
   }
   perAddress.set(address, count + 1);
@@ -311,28 +345,42 @@ function arrive(sock: Socket): void {
     leaving: false,
     heardAt: Date.now(),
     lineSince: 0,
+    since: Date.now(),
+    spoke: false,
   };
   members.add(member);
   const joinWait = setTimeout(() => join(member, freeName()), JOIN_WAIT_MS);
 
+  let firstChunk = true;
   sock.on("data", (chunk: Buffer) => {
     if (member.leaving) return;
+    // what speaks another protocol (a web page's request, Redis, TLS) is closed unheard
+    const tls = firstChunk ? foreignBytes(chunk) : undefined;
+    firstChunk = false;
+    if (tls) return goAway(member, tls);
     member.framer.add(chunk);
     quiet.busy();
     member.lineSince = member.framer.midLine ? member.lineSince || Date.now() : 0;
-    if (!member.joined) {
+    if (!member.spoke) {
       const first = member.framer.next();
       if (first === undefined) return;
-      clearTimeout(joinWait);
-      const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
-      const problem = nick === undefined ? undefined : taken.problem(nick);
-      if (problem) {
-        member.leaving = true;
-        refuse(sock, `cannot join as '${safeText(nick ?? "")}': ${problem}`);
-        return;
+      member.spoke = true;
+      const why = foreignLine(first);
+      if (why) return goAway(member, why);
+      if (member.joined)
+        member.held = first; // named already (it waited): a message, or a /nick
+      else {
+        clearTimeout(joinWait);
+        const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
+        const problem = nick === undefined ? undefined : taken.problem(nick);
+        if (problem) {
+          member.leaving = true;
+          refuse(sock, `cannot join as '${safeText(nick ?? "")}': ${problem}`);
+          return;
+        }
+        join(member, nick?.normalize("NFC") ?? freeName());
+        if (nick === undefined) member.held = first;
       }
-      join(member, nick?.normalize("NFC") ?? freeName());
-      if (nick === undefined) member.held = first;
     }
     release(member);
   });
@@ -353,6 +401,13 @@ function arrive(sock: Socket): void {
     const how = hadError ? " (connection lost)" : unfinished !== undefined ? " (mid-line)" : "";
     broadcast(undefined, `* ${member.name} left${how}`);
   });
+}
+
+/** A connection that speaks another protocol: told why in one line, and closed unheard. */
+function goAway(member: Member, why: string): void {
+  member.leaving = true;
+  clearTimeout(member.wake);
+  refuse(member.sock, `this is a chat room: ${why}`);
 }
 
 /** Let go of `member` with a last word to it and a note here. */
@@ -423,6 +478,8 @@ function fitDescriptors(wanted: number): number {
   return room;
 }
 const maxClients = fitDescriptors(args.maxClients);
+/** One address may hold at most half the room, whatever --per-address says. */
+const perAddressCap = Math.min(limit("per-address"), Math.max(1, Math.floor(maxClients / 2)));
 
 const server = createServer(
   { keepAlive: true, keepAliveInitialDelay: 60_000, noDelay: true },

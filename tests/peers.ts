@@ -35,9 +35,16 @@ function record(sock: Socket, name: string): RawConn {
   return { sock, got };
 }
 
-/** Connect a raw TCP client to 127.0.0.1:`port`. */
-export async function rawTcpClient(port: number, name = "raw client"): Promise<RawConn> {
-  const sock = tcpConnect({ host: "127.0.0.1", port });
+/**
+ * Connect a raw TCP client to 127.0.0.1:`port`, from `from` (any 127.x.y.z: loopback takes
+ * every one of them, so a test can be several machines to a server that counts addresses).
+ */
+export async function rawTcpClient(
+  port: number,
+  name = "raw client",
+  from = "127.0.0.1",
+): Promise<RawConn> {
+  const sock = tcpConnect({ host: "127.0.0.1", port, localAddress: from });
   await once(sock, "connect");
   return record(sock, name);
 }

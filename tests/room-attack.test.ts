@@ -3,10 +3,14 @@
 // prints its numbers (latency under flood, memory per non-reader, sockets after a flood).
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { browserProblem, closeChromium, openBrowser } from "../harness/browser.ts";
 import {
+  cpuMs,
   DEADLINE_MS,
   readPort,
   reapAll,
@@ -18,7 +22,7 @@ import { haveTool } from "../harness/tools.ts";
 import { Waker } from "../harness/waker.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { type RawConn, rawTcpClient } from "./peers.ts";
-import { joinAs, percentile, room } from "./room-members.ts";
+import { joinAs, machine, percentile, room } from "./room-members.ts";
 
 test.after.each(reapAll);
 
@@ -132,17 +136,19 @@ test("a connection flood past --max-clients is told and closed at once: the serv
   let told = 0;
   const conns = [];
   for (let wave = 0; wave < 10; wave++) {
-    // 50 at a time, so that the kernel's accept queue never overflows; none ever closes
+    // 50 at a time, so that the kernel's accept queue never overflows; none ever closes;
+    // from 4 addresses, so that the room's own limit is what they meet (one address may
+    // hold half the room): each, silent, is refused or makes way for the next
     for (let i = 0; i < 50; i++) {
-      const c = await rawTcpClient(port, `flood ${wave}.${i}`);
+      const c = await rawTcpClient(port, `flood ${wave}.${i}`, machine(i));
       c.sock.on("data", (b: Buffer) => {
-        if (b.toString().includes("room is full")) told += 1;
+        if (/room is full|too many connections|goes to a newcomer/.test(b.toString())) told += 1;
         waker.wake();
       });
       conns.push(c);
     }
   }
-  await waker.until(() => told >= 480, DEADLINE_MS, "480 refusals");
+  await waker.until(() => told >= 480, DEADLINE_MS, "480 told to go");
   await waker.until(
     () => fds() - before <= 25,
     DEADLINE_MS,
@@ -150,7 +156,7 @@ test("a connection flood past --max-clients is told and closed at once: the serv
     () => (fds() - before > 500 ? `${fds() - before} open` : undefined),
   );
   console.log(
-    `connection flood: 500 connects that never close, limit 20: ${told} told the room is full; server descriptors ${before} before, ${fds()} after`,
+    `connection flood: 500 silent connects that never close, limit 20: ${told} refused or made way; server descriptors ${before} before, ${fds()} after`,
   );
   assert.ok(fds() - before <= 25);
 });
@@ -160,7 +166,45 @@ test("past --per-address, another connection from the same address is told and c
   for (const name of ["a", "b", "c"]) await joinAs(port, name);
   const fourth = await rawTcpClient(port, "fourth");
   await fourth.got.waitClosed();
-  assert.is(fourth.got.text, "* too many connections from 127.0.0.1 (3)\n");
+  assert.is(
+    fourth.got.text,
+    "* too many connections from 127.0.0.1 (3): one address may hold 3 of the room's 100\n",
+  );
+  await joinAs(port, "elsewhere", "127.0.0.2"); // another address still gets in
+});
+
+test("one address may hold at most half the room, whatever --per-address says: 12 drippers cannot keep an outsider out", async () => {
+  const { port } = await room(["--max-clients", "8", "--per-address", "20"]);
+  const drippers: RawConn[] = [];
+  let refused = 0;
+  for (let i = 0; i < 12; i++) {
+    const c = await rawTcpClient(port, `dripper ${i}`);
+    c.sock.write("x"); // a line begun, never finished
+    if (i >= 4) {
+      await c.got.waitClosed();
+      assert.match(c.got.text, /one address may hold 4 of the room's 8/);
+      refused += 1;
+    } else drippers.push(c);
+  }
+  const drip = setInterval(() => {
+    for (const c of drippers) c.sock.write("x");
+  }, 500);
+  try {
+    const started = Date.now();
+    const outsiders: RawConn[] = [];
+    for (let i = 0; i < 6; i++)
+      outsiders.push(await joinAs(port, `outsider${i}`, `127.0.1.${i + 1}`));
+    const waited = Date.now() - started;
+    console.log(
+      `12 drippers from one address, --max-clients 8: ${refused} refused at once, 6 outsiders joined in ${waited} ms (the room made way for them)`,
+    );
+    assert.ok(
+      drippers.some((c) => c.got.closed !== undefined),
+      "a dripper made way",
+    );
+  } finally {
+    clearInterval(drip);
+  }
 });
 
 test("a line must end within --line-time (slowloris), and a member silent for --idle is let go", async () => {
@@ -206,6 +250,9 @@ test("names cannot lie: look-alike, invisible and mixed-script names are refused
     ["\u3164\u3164", "it holds invisible or blank characters"], // Hangul fillers
     ["al\u200bice", "it holds invisible or blank characters"],
     ["ALICE", "alice is here: pick another name"],
+    ["ali\u0307ce", "it looks like alice, who is here"], // i with a combining dot above
+    ["a\u1e37ice", "it looks like alice, who is here"], // ḷ: l with a dot below
+    ["a\u0300\u0301\u0302\u0303lice", "it stacks more than two accents on a letter"], // zalgo
   ];
   for (const [name, why] of tries) {
     const raw = await rawTcpClient(port, `as ${name}`);
@@ -220,6 +267,93 @@ test("names cannot lie: look-alike, invisible and mixed-script names are refused
   await alice.got.waitFor("* jos\u00e9 is now Jos\u00e9\n");
   await server.waitFor("stdout", "* jos\u00e9 is now Jos\u00e9\n"); // the room's log is written apart
   assert.is((server.stdout.match(/ joined\n/g) ?? []).length, 3, "the refused never joined");
+});
+
+test("the room refuses what is not chat: an HTTP request, a Redis command, a TLS handshake, each told why and closed unheard", async () => {
+  const { proc: server, port } = await room();
+  const alice = await joinAs(port, "alice");
+  const http =
+    "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 47\r\n\r\n" +
+    "/nick WebPage\nthis line was sent by a web page\n";
+  const tries: [string, string | Buffer, string][] = [
+    ["a browser's request", http, "an HTTP request is not a chat line: was it a web page?"],
+    [
+      "a header first",
+      "Origin: http://evil.example\r\n\r\n",
+      "an HTTP request is not a chat line: was it a web page?",
+    ],
+    ["redis-cli's PING", "*1\r\n$4\r\nPING\r\n", "a Redis command (RESP) is not a chat line"],
+    [
+      "a TLS ClientHello",
+      Buffer.from([0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00]),
+      "the room speaks plain text, not TLS",
+    ],
+  ];
+  for (const [name, bytes, why] of tries) {
+    const raw = await rawTcpClient(port, name);
+    raw.sock.write(bytes);
+    await raw.got.waitClosed();
+    assert.is(raw.got.text, `* this is a chat room: ${why}\n`, name);
+  }
+  await server.waitFor(
+    "stderr",
+    /turned away 127\.0\.0\.1:\d+: this is a chat room: an HTTP request/,
+  );
+  const bob = await joinAs(port, "bob");
+  bob.sock.write("after them\n");
+  await alice.got.waitFor("<bob> after them\n");
+  assert.not.match(alice.got.text, /WebPage|web page|HTTP|PING|user\d+ joined/, alice.got.text);
+});
+
+const noBrowser = browserProblem();
+if (noBrowser) console.log(`the cross-origin page test skipped: ${noBrowser}`);
+else {
+  test("a web page of another origin cannot speak in the room: its no-cors fetch is refused unheard", async () => {
+    const { proc: server, port } = await room();
+    const alice = await joinAs(port, "alice");
+    // the hostile page, served from another port of this machine: another origin
+    const body = "/nick WebPage\nthis line was sent by a web page\n";
+    const page = `<!doctype html><title>page</title><script>
+      fetch("http://127.0.0.1:${port}/", { method: "POST", mode: "no-cors", body: ${JSON.stringify(body)} })
+        .finally(() => { document.title = "sent"; });
+    </script>`;
+    const site = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(page);
+    }).listen(0, "127.0.0.1");
+    await once(site, "listening");
+    try {
+      const tab = await openBrowser(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      await tab.waitForFunction(() => document.title === "sent");
+      await server.waitFor(
+        "stderr",
+        /turned away 127\.0\.0\.1:\d+: this is a chat room: an HTTP request is not a chat line/,
+      );
+      alice.sock.write("/who\n");
+      await alice.got.waitFor(/\* 1 here: alice\n/);
+      assert.not.match(alice.got.text, /WebPage|web page|joined/, alice.got.text);
+    } finally {
+      site.close();
+      await closeChromium();
+    }
+  });
+}
+
+test("a line larger than --burst is delivered at the rate, the lines after it too, and the room then idles", async () => {
+  const { proc: server, port } = await room(["--rate", "10", "--burst", "5"]);
+  const alice = await joinAs(port, "alice");
+  const bob = await joinAs(port, "bob");
+  const long = "长".repeat(1300); // 3,900 bytes, 1,300 characters: 6 tokens, more than the bucket holds
+  bob.sock.write(`${long}\nafter it\n`);
+  await alice.got.waitFor(`<bob> ${long}\n`);
+  await alice.got.waitFor("<bob> after it\n");
+  const before = cpuMs(server.child.pid);
+  await sleep(1000); // measuring an idle second: nothing to wait for but the clock
+  const spent = cpuMs(server.child.pid) - before;
+  console.log(
+    `a line of 6 tokens with a burst of 5: delivered; then the room spent ${spent.toFixed(1)} ms of CPU in 1 s`,
+  );
+  assert.ok(spent < 50, `the idle room spent ${spent} ms of CPU in 1 s`);
 });
 
 test("text cannot hide: direction overrides, zero-width characters and line separators arrive escaped", async () => {
@@ -286,8 +420,8 @@ test("at the descriptor limit, --max-clients is lowered with a note and newcomer
     "--max-clients 500 lowered to 64: this process may open 96 files (ulimit -n)\n",
   );
   const members: RawConn[] = [];
-  for (let i = 0; i < 64; i++) members.push(await joinAs(port, `m${i}`));
-  const late = await rawTcpClient(port, "late");
+  for (let i = 0; i < 64; i++) members.push(await joinAs(port, `m${i}`, machine(i)));
+  const late = await rawTcpClient(port, "late", "127.0.0.9");
   await late.got.waitClosed();
   assert.is(late.got.text, "* the room is full (64 members): try again later\n");
   (members[0] as RawConn).sock.write("still fine\n");

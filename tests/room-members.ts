@@ -20,20 +20,23 @@ export function room(args: string[] = []) {
   return startServer("tcp/room-server.ts", args, "room");
 }
 
-/** A raw member that names itself as it joins, once the room has welcomed it. */
-export async function joinAs(port: number, name: string): Promise<RawConn> {
-  const conn = await rawTcpClient(port, name);
+/** A raw member that names itself as it joins (from the address `from`), once the room has welcomed it. */
+export async function joinAs(port: number, name: string, from?: string): Promise<RawConn> {
+  const conn = await rawTcpClient(port, name, from);
   conn.sock.write(`/nick ${name}\n`);
   await conn.got.waitFor(`* welcome, ${name}. `);
   return conn;
 }
 
 /** A raw member that says nothing: the room names it userN after its short wait. */
-export async function member(port: number, name: string): Promise<RawConn> {
-  const conn = await rawTcpClient(port, name);
+export async function member(port: number, name: string, from?: string): Promise<RawConn> {
+  const conn = await rawTcpClient(port, name, from);
   await conn.got.waitFor("* welcome, ");
   return conn;
 }
+
+/** The `i`th of `n` loopback addresses, 127.0.0.1 to 127.0.0.n: members from `n` machines. */
+export const machine = (i: number, n = 4) => `127.0.0.${1 + (i % n)}`;
 
 /** The `p`th percentile of `values` (sorted here). */
 export function percentile(values: number[], p: number): number {

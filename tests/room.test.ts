@@ -103,12 +103,32 @@ test("a member hears only what is said after it joined: a returned connect() is 
 
 test("past --max-clients a newcomer is told the room is full and closed", async () => {
   const { proc: server, port } = await room(["--max-clients", "2"]);
-  await member(port, "one");
-  await member(port, "two");
-  const third = await rawTcpClient(port, "third");
+  await named(port, "one", "127.0.0.1"); // each has said a line (its /nick): both stay
+  await named(port, "two", "127.0.0.2");
+  const third = await rawTcpClient(port, "third", "127.0.0.3");
   await third.got.waitClosed(); // at once, though the newcomer itself never closes
   assert.is(third.got.text, "* the room is full (2 members): try again later\n");
-  await server.waitFor("stderr", /turned away 127\.0\.0\.1:\d+: the room is full \(2 members\)/);
+  await server.waitFor("stderr", /turned away 127\.0\.0\.3:\d+: the room is full \(2 members\)/);
+});
+
+test("in a full room, the connection that has said nothing for longest makes way for a newcomer", async () => {
+  const { port } = await room(["--max-clients", "3"]);
+  const speaker = await named(port, "speaker", "127.0.0.1");
+  const silent = await member(port, "silent", "127.0.0.2"); // connected, never a line
+  const dripping = await rawTcpClient(port, "dripping", "127.0.0.3");
+  await dripping.got.waitFor("* welcome, ");
+  dripping.sock.write("a line that never "); // begun, not finished
+  const newcomer = await named(port, "newcomer", "127.0.0.4");
+  await silent.got.waitFor(
+    "* the room is full and you have not said a line yet: your place goes to a newcomer: goodbye\n",
+  );
+  await silent.got.waitClosed();
+  const last = await named(port, "last", "127.0.0.5"); // the dripping one goes next
+  await dripping.got.waitClosed();
+  for (const m of [speaker, newcomer, last]) assert.not.ok(m.got.closed, m.got.text);
+  const refused = await rawTcpClient(port, "refused", "127.0.0.6"); // all three have spoken
+  await refused.got.waitClosed();
+  assert.is(refused.got.text, "* the room is full (3 members): try again later\n");
 });
 
 test("a member who stops reading is cut off past 1 MiB; nobody else slows down or loses a line", async () => {
