@@ -310,6 +310,7 @@ export async function latency(
 
 /** A raw member for the slow-reader, flood and memory runs: what it receives, and delays. */
 class Listener {
+  static count = 0;
   readonly sock: Socket;
   bytes = 0;
   /** Milliseconds from send to receipt of each `said <i> <ms since the epoch>` line. */
@@ -318,7 +319,9 @@ class Listener {
 
   /** `hello`: a first line, so that the room takes the member in at once (it waits half a second for a name). */
   constructor(port: number, onData: () => void, hello = "") {
-    this.sock = connect({ host: "127.0.0.1", port });
+    // from 4 loopback addresses: the room lets one address hold at most half of it
+    const from = `127.0.0.${1 + (Listener.count++ % 4)}`;
+    this.sock = connect({ host: "127.0.0.1", port, localAddress: from });
     if (hello) this.sock.write(`${hello}\n`);
     this.sock.setEncoding("utf8");
     this.sock.on("error", () => {});
