@@ -132,7 +132,7 @@ test: $(BUILD)/.dev
 # Coverage of tcp/, udp/ and shared/ over the whole suite, spawned scripts included. c8 keeps
 # its data in coverage/: run as root in someone else's clone, it is given back to them.
 coverage: $(BUILD)/.dev
-	@$(NODE) node_modules/c8/bin/c8.js $(NODE) $(BUILD)/tests/run.js $(ARGS); status=$$?; \
+	@$(NODE) node_modules/c8/bin/c8.js $(NODE) $(BUILD)/tests/run.js --all $(ARGS); status=$$?; \
 	$(NODE) tools/owner.mjs coverage; exit $$status
 
 typecheck: $(STAMP)

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { scriptCommand, threadCpuMs } from "../harness/procs.ts";
 import { builtScript } from "../harness/root.ts";
-import { ALL_V8_TIERS } from "../harness/runtimes.ts";
+import { FIRST_TWO_TIERS } from "../harness/runtimes.ts";
 
 /** How to start one side of a pair; the port is filled in by the driver. */
 export interface Pair {
@@ -46,16 +46,17 @@ export interface MirrorRun {
   node?: string;
   /** What the pair's name says of it. */
   label?: string;
-  /** With {@linkcode ALL_V8_TIERS}: V8's optimizing compilers at work, as in any Node program. */
-  allTiers?: boolean;
+  /** With {@linkcode FIRST_TWO_TIERS}: V8's optimizing compilers kept out. */
+  firstTwoTiers?: boolean;
 }
 
-/** The mirrors, run as make runs them (or with all of V8's tiers): the built .js. */
+/** The mirrors, run as make runs them (or with V8's first two tiers only): the built .js. */
 export function mirrorPair(kind: "tcp" | "udp", run: MirrorRun = {}): Pair {
-  const { node, label = "", allTiers = false } = run;
+  const { node, label = "", firstTwoTiers = false } = run;
   const command = (role: string, port: number) => {
     const [script, args] = [`${kind}/${role}.ts`, ["--port", String(port)]];
-    if (allTiers) return [node ?? process.execPath, ALL_V8_TIERS, builtScript(script), ...args];
+    if (firstTwoTiers)
+      return [node ?? process.execPath, FIRST_TWO_TIERS, builtScript(script), ...args];
     return node ? [node, builtScript(script), ...args] : scriptCommand(script, args);
   };
   return {

@@ -23,8 +23,8 @@ import { join } from "node:path";
 import { freePort, isBound } from "../harness/ports.ts";
 import { ROOT, reapAll, tempDir } from "../harness/procs.ts";
 import {
-  ALL_V8_TIERS,
   availableRuntimes,
+  FIRST_TWO_TIERS,
   MAKE_CHAT_ENV,
   nodeRuntime,
 } from "../harness/runtimes.ts";
@@ -178,14 +178,14 @@ export async function mirrorsReport(o: MirrorBenchOptions): Promise<string> {
       const pairs: Pair[] = [];
       if (python && o.python) pairs.push(pythonPair(kind, o.python, scratch, python));
       const here = `, on Node ${process.versions.node}`;
-      const allTiers = ", all of V8's tiers";
+      const twoTiers = ", V8's first two tiers only";
       pairs.push(mirrorPair(kind, { label: here }));
       const node24 = nodeRuntime("node24");
       if (node24) pairs.push(mirrorPair(kind, { node: node24, label: ", on Node 24" }));
-      pairs.push(mirrorPair(kind, { label: here + allTiers, allTiers: true }));
+      pairs.push(mirrorPair(kind, { label: here + twoTiers, firstTwoTiers: true }));
       if (node24)
         pairs.push(
-          mirrorPair(kind, { node: node24, label: `, on Node 24${allTiers}`, allTiers: true }),
+          mirrorPair(kind, { node: node24, label: `, on Node 24${twoTiers}`, firstTwoTiers: true }),
         );
       pairs.push(leastPair(kind));
       const cpu = new Map<string, number[]>();
@@ -315,15 +315,14 @@ programs' together, per warm exchange; the driver's own CPU is beside it, to sho
 driver is not what limits the pace. The last column splits the cold lot's CPU between the
 programs' main threads and their other threads, where V8 compiles and collects garbage.
 
-The mirrors keep V8 to its interpreter and baseline compiler (shared/v8-tiers.ts, as
-\`--max-opt=1\` would), because a conversation typed a line at a time never runs hot enough
-to win back what V8's optimizing compilers (Maglev, TurboFan) spend on it, on threads that
-take a core from the chat. The rows marked "all of V8's tiers" run the same .js with
-\`${ALL_V8_TIERS}\` on node's command line, which the scripts leave as it is: their other
-threads' CPU in the cold lot is the compiling left out, and their warm lot is what it would
-have bought. The least Node can do (bench/least.ts) is the same exchange between two Node
-programs cut down to their socket, stdin and stdout, with none of a mirror's helpers and
-all of V8's tiers, as any Node program: the mirrors' "all of V8's tiers" rows' distance
+The mirrors run as any Node program does, with every one of V8's tiers: a conversation
+typed a line at a time never runs a function hot enough for its optimizing compilers
+(TurboFan, and Maglev on Node 24) to matter. The rows marked "V8's first two tiers only"
+run the same .js with \`${FIRST_TWO_TIERS}\` on node's command line, which keeps V8 to its
+interpreter and baseline compiler: the cold lot's other-threads CPU they save is the
+compiling left out, and their warm lot what it would have bought. The least Node can do
+(bench/least.ts) is the same exchange between two Node programs cut down to their socket,
+stdin and stdout, with none of a mirror's helpers, as any Node program: the mirrors' distance
 from it is what the helpers cost, its own distance from Python is what Node costs. Floor: the same exchange between two bare sockets
 in one process, ${show(floor)} µs.
 

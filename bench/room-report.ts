@@ -310,7 +310,7 @@ ${rowsOf(memory, memRow)}${memRatio}
 Every join is announced to every member, so a storm of ${idle} joins leaves V8's heap grown
 and full of dead announcements, and a quiet room allocates nothing that would make V8
 collect them. The room collects once it falls quiet, and again 6 s later so that V8 also
-shrinks its young generation (shared/quiet-gc.ts; its \`--trace\` says so). It is measured
+shrinks its young generation (tcp/room/quiet-gc.ts; its \`--trace\` says so). It is measured
 after that, once its memory has settled: ${
     waitedQuiet ? `${show(quietS, 1)} s after the last join` : "not in a quick run"
   }.

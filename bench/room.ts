@@ -535,7 +535,7 @@ export interface IdleMemory {
 /**
  * The server's memory per member with `members` joined and quiet: its memory then, less
  * its memory empty, ÷ `members`. The room is measured once it has fallen quiet and given
- * back the garbage of the join storm (shared/quiet-gc.ts, seen in its `--trace`); ncat
+ * back the garbage of the join storm (tcp/room/quiet-gc.ts, seen in its `--trace`); ncat
  * frees each object as it dies and is measured at once. Private anonymous memory is
  * what the process wrote (heap, stacks, buffers); RSS adds the pages of the program's own
  * file it has read, shared with any other copy that runs. Without `waitQuiet` (a quick

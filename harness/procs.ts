@@ -224,6 +224,9 @@ function userEnv(): NodeJS.ProcessEnv {
     NO_COLOR: "1",
     TSX_DISABLE_CACHE: "1", // tsx would leave a cache folder in /tmp
     NODE: process.execPath, // a make started here runs its scripts on this same Node
+    // as make starts the chat: Node 20 parses every certificate this names at every start
+    // (50 ms of CPU here), for programs that speak no TLS; a test may set it back
+    NODE_EXTRA_CA_CERTS: undefined,
   };
   for (const name of ["MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "ARGS"])
     delete env[name];

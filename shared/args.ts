@@ -1,23 +1,119 @@
 /**
- * The flags every script takes, parsed with `node:util` `parseArgs`:
- * `--host H`, `--port N`, `--trace`, `--help`, and `--timeout S` where a script asks
- * for it. `--help` prints the usage on stdout and exits 0; a bad flag or value prints
- * the usage on stderr and exits 2, as Python's argparse does.
+ * The flags of a script, parsed with `node:util` `parseArgs`: the four every script takes,
+ * `--host H`, `--port N`, `--trace`, `--help`, and the script's own, each declared beside it
+ * with its kind ({@linkcode flag}, {@linkcode seconds}, {@linkcode whole}, {@linkcode share},
+ * {@linkcode choice}, {@linkcode text}) and typed by it. `--help` prints the usage on stdout
+ * and exits 0; a bad flag or value prints the usage on stderr and exits 2, as Python's
+ * argparse does. An option's name in camelCase is its flag in kebab-case: `maxClients` is
+ * `--max-clients`.
  *
  * @example
  * ```ts
- * import { chatArgs } from "./args.ts";
- * const args = chatArgs({ script: "tcp/server.ts", about: "TCP chat server", port: 8001, server: true });
- * // args.host === "127.0.0.1", args.port === 8001 unless --host / --port say otherwise
+ * import { chatArgs, seconds } from "./args.ts";
+ * const args = chatArgs({
+ *   script: "tcp/client.ts",
+ *   about: "TCP chat client",
+ *   port: 8001,
+ *   server: false,
+ *   options: { timeout: seconds(10, "seconds of silence before a hint") },
+ * });
+ * args.host; // "127.0.0.1" unless --host says otherwise
+ * args.timeout; // 10, a number, unless --timeout says otherwise
  * ```
  * @module
  */
-import type { ParseArgsConfig } from "node:util";
-import { parseArgs } from "./builtins.ts";
+import { parseArgs } from "node:util";
 import { setTrace } from "./stderr.ts";
 
-/** What a script says about itself. */
-export interface ChatScript {
+/**
+ * One flag of a script's own: how it is written in the usage (`S` in `--timeout S`, empty
+ * for a switch), what it does, its default as written, and how its text becomes a value
+ * (a message saying what is wrong, thrown, for a bad one).
+ */
+export interface Option<T> {
+  readonly value: string;
+  readonly about: string;
+  readonly shown?: string;
+  /** The values it takes, when they are few: the usage line lists them (`--frame none|line|length`). */
+  readonly choices?: readonly string[];
+  read(text: string | boolean | undefined): T;
+}
+
+/** A switch, `--connect`: `true` when given. */
+export function flag(about: string): Option<boolean> {
+  return { value: "", about, read: (given) => given === true };
+}
+
+/** A number of seconds above 0, `--timeout S`. */
+export function seconds(value: number, about: string): Option<number> {
+  return {
+    value: "S",
+    about,
+    shown: String(value),
+    read: (given) => {
+      const n = given === undefined ? value : Number(given);
+      if (n > 0 && Number.isFinite(n)) return n;
+      throw new Error(`must be a number of seconds above 0, not '${given}'`);
+    },
+  };
+}
+
+/** A whole number from `min` up, `--max-clients N`. */
+export function whole(value: number, min: number, about: string): Option<number> {
+  return {
+    value: "N",
+    about,
+    shown: String(value),
+    read: (given) => {
+      const text = given === undefined ? String(value) : String(given);
+      if (/^\d+$/.test(text) && Number(text) >= min) return Number(text);
+      throw new Error(`must be a whole number from ${min} up, not '${text}'`);
+    },
+  };
+}
+
+/** A share from 0 to 1, `--drop P`. */
+export function share(value: number, about: string): Option<number> {
+  return {
+    value: "P",
+    about: `${about}, 0 to 1`,
+    shown: String(value),
+    read: (given) => {
+      const n = given === undefined ? value : Number(given);
+      if (n >= 0 && n <= 1) return n;
+      throw new Error(`must be a number from 0 to 1, not '${given}'`);
+    },
+  };
+}
+
+/** One of `values`, `--frame K`. */
+export function choice<const T extends string>(
+  value: T,
+  values: readonly T[],
+  about: string,
+): Option<T> {
+  return {
+    value: "K",
+    about,
+    shown: value,
+    choices: values,
+    read: (given) => {
+      const text = given === undefined ? value : String(given);
+      const found = values.find((v) => v === text);
+      if (found !== undefined) return found;
+      const or = `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
+      throw new Error(`must be ${or}, not '${text}'`);
+    },
+  };
+}
+
+/** A word, `--nick NAME`: `undefined` unless given. */
+export function text(value: string, about: string): Option<string | undefined> {
+  return { value, about, read: (given) => (given === undefined ? undefined : String(given)) };
+}
+
+/** What a script says about itself, and its own flags. */
+export interface ChatScript<O extends Record<string, Option<unknown>>> {
   /** Path shown in the usage line, e.g. `tcp/server.ts`. */
   script: string;
   /** One line on what the script is. */
@@ -26,137 +122,66 @@ export interface ChatScript {
   port: number;
   /** Servers accept `--port 0` (any free port); clients need a real port. */
   server: boolean;
-  /** Default seconds for `--timeout`; the flag exists only when this is set. */
-  timeout?: number;
-  /** Default for `--max-clients`; the flag exists only when this is set. */
-  maxClients?: number;
-  /** Whether the script takes `--nick NAME`. */
-  nick?: boolean;
-  /** Whether the script takes `--connect` (the UDP client). */
-  connect?: boolean;
-  /** Whether the script takes `--drop P` (the UDP server). */
-  drop?: boolean;
-  /** Whether the script takes `--frame KIND` (the framing demo pair). */
-  frame?: boolean;
-  /** Whether the script takes `--split` (the framing demo's client). */
-  split?: boolean;
-  /** Whole-number flags of this script alone (the chat room's limits), with their defaults. */
-  numbers?: NumberFlag[];
+  /** The script's own flags, by name. */
+  options?: O;
 }
 
-/** A whole-number flag such as `--rate N`: its name, default, lowest value and help line. */
-export interface NumberFlag {
-  name: string;
-  value: number;
-  min: number;
-  about: string;
-}
-
-/** How a byte stream is cut into messages: not at all (as the article), by `\n`, or by a length first. */
-export type Frame = "none" | "line" | "length";
-const FRAMES: Frame[] = ["none", "line", "length"];
-
-/** The parsed flags. */
-export interface ChatArgs {
+/** The flags every script has. */
+export interface CoreArgs {
   host: string;
   port: number;
   trace: boolean;
-  /** Seconds to wait for a reply before a hint; only for scripts with `--timeout`. */
-  timeout: number;
-  /** Most members at once; only for scripts with `--max-clients`. */
-  maxClients: number;
-  /** The name to take on joining, if `--nick` was given. */
-  nick: string | undefined;
-  /** `--connect`: a connected UDP socket, which hears ICMP port unreachable. */
-  connect: boolean;
-  /** `--drop P`: the share of incoming datagrams to lose on purpose, 0 to 1. */
-  drop: number;
-  /** The script's own whole-number flags, by name. */
-  numbers: Record<string, number>;
-  /** `--frame KIND`: how messages are marked in the stream. @default "none" */
-  frame: Frame;
-  /** `--split`: send the bytes in two parts, cut in the middle. */
-  split: boolean;
 }
 
+/** The parsed flags: the core's, and the script's own, each of its own type. */
+export type ChatArgs<O> = CoreArgs & { [K in keyof O]: O[K] extends Option<infer T> ? T : never };
+
+/** `maxClients` as a flag: `max-clients`. */
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 /** The usage text of a script. */
-export function usage(s: ChatScript): string {
-  const timeout = s.timeout === undefined ? "" : " [--timeout S]";
-  const max = s.maxClients === undefined ? "" : " [--max-clients N]";
-  const nick = s.nick ? " [--nick NAME]" : "";
-  const connect = s.connect ? " [--connect]" : "";
-  const drop = s.drop ? " [--drop P]" : "";
-  const numbers = (s.numbers ?? []).map((f) => ` [--${f.name} N]`).join("");
-  const frame = `${s.frame ? " [--frame none|line|length]" : ""}${s.split ? " [--split]" : ""}`;
+export function usage<O extends Record<string, Option<unknown>>>(s: ChatScript<O>): string {
+  const own = Object.entries(s.options ?? {}) as [string, Option<unknown>][];
+  const written = (name: string, o: Option<unknown>, choices = false) =>
+    `--${kebab(name)}${o.value ? ` ${choices && o.choices ? o.choices.join("|") : o.value}` : ""}`;
+  const line = (flagText: string, about: string) => `  ${flagText.padEnd(11)}  ${about}`;
   const lines = [
-    `usage: ${s.script} [--host H] [--port N] [--trace]${timeout}${max}${nick}${connect}${drop}${frame}${numbers} [--help]`,
+    `usage: ${s.script} [--host H] [--port N] [--trace]${own.map(([n, o]) => ` [${written(n, o, true)}]`).join("")} [--help]`,
     `  ${s.about}`,
-    `  --host H     ${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`,
-    `  --port N     ${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
-    "  --trace      print socket events on stderr",
+    line("--host H", `${s.server ? "address to listen on" : "server address"} (default 127.0.0.1)`),
+    line(
+      "--port N",
+      `${s.server ? "port to listen on, 0 = any free port" : "server port"} (default ${s.port})`,
+    ),
+    line("--trace", "print socket events on stderr"),
+    ...own.map(([n, o]) =>
+      line(written(n, o), o.shown === undefined ? o.about : `${o.about} (default ${o.shown})`),
+    ),
+    "  -h, --help   print this help and exit",
   ];
-  if (s.timeout !== undefined) {
-    lines.push(
-      `  --timeout S  seconds of silence before a hint, when nothing better is known (default ${s.timeout})`,
-    );
-  }
-  if (s.connect) {
-    lines.push("  --connect    connect the UDP socket: a refusal (ICMP) is heard at once");
-  }
-  if (s.drop) {
-    lines.push(
-      "  --drop P     lose this share of incoming datagrams on purpose, 0 to 1 (default 0)",
-    );
-  }
-  if (s.frame) {
-    lines.push(
-      "  --frame K    how messages are marked: none (as the article), line (\\n), length (4 bytes first); default none",
-    );
-  }
-  if (s.split) {
-    lines.push(
-      "  --split      send the bytes in two parts, the second once the server has read the first",
-    );
-  }
-  if (s.maxClients !== undefined) {
-    lines.push(`  --max-clients N  most members at once (default ${s.maxClients})`);
-  }
-  if (s.nick) lines.push("  --nick NAME  the name to take on joining");
-  for (const f of s.numbers ?? []) lines.push(`  --${f.name} N  ${f.about} (default ${f.value})`);
-  lines.push("  -h, --help   print this help and exit");
   return `${lines.join("\n")}\n`;
 }
 
 /** Parse `process.argv` for script `s`; exits 0 after `--help`, 2 on a bad flag or value. */
-export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs {
+export function chatArgs<O extends Record<string, Option<unknown>> = Record<never, never>>(
+  s: ChatScript<O>,
+  argv = process.argv.slice(2),
+): ChatArgs<O> {
   const bad = (why: string): never => {
     process.stderr.write(`${s.script}: ${why}\n${usage(s)}`);
     process.exit(2);
   };
-  const options: ParseArgsConfig["options"] = {
+  const own = Object.entries(s.options ?? {}) as [string, Option<unknown>][];
+  const options: NonNullable<Parameters<typeof parseArgs>[0]>["options"] = {
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: String(s.port) },
     trace: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   };
-  if (s.timeout !== undefined) options.timeout = { type: "string", default: String(s.timeout) };
-  if (s.maxClients !== undefined) {
-    options["max-clients"] = { type: "string", default: String(s.maxClients) };
-  }
-  if (s.nick) options.nick = { type: "string" };
-  if (s.connect) options.connect = { type: "boolean", default: false };
-  if (s.drop) options.drop = { type: "string", default: "0" };
-  for (const f of s.numbers ?? []) options[f.name] = { type: "string", default: String(f.value) };
-  if (s.frame) options.frame = { type: "string", default: "none" };
-  if (s.split) options.split = { type: "boolean", default: false };
-  let values: { [K in string]?: unknown };
+  for (const [name, o] of own) options[kebab(name)] = { type: o.value ? "string" : "boolean" };
+  let values: { [K in string]?: string | boolean | (string | boolean)[] };
   try {
-    ({ values } = parseArgs({
-      args: joinNegative(argv, options),
-      options,
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: joinNegative(argv, options), options, strict: true }));
   } catch (err) {
     return bad((err as Error).message);
   }
@@ -171,44 +196,17 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
     bad(`--port must be a whole number from ${lowest} to 65535, not '${values.port}'`);
   }
   if (host === "") bad("--host must not be empty");
-  const timeout = Number(values.timeout ?? s.timeout ?? 0);
-  if (s.timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
-    bad(`--timeout must be a number of seconds above 0, not '${values.timeout}'`);
-  }
-  const maxClients = Number(values["max-clients"] ?? 1);
-  if (!/^\d+$/.test(String(values["max-clients"] ?? 1)) || maxClients < 1) {
-    bad(`--max-clients must be a whole number from 1 up, not '${values["max-clients"]}'`);
-  }
-  const nick = values.nick === undefined ? undefined : String(values.nick);
-  const numbers: Record<string, number> = {};
-  for (const f of s.numbers ?? []) {
-    const text = String(values[f.name]);
-    numbers[f.name] = Number(text);
-    if (!/^\d+$/.test(text) || Number(text) < f.min) {
-      bad(`--${f.name} must be a whole number from ${f.min} up, not '${text}'`);
+  const parsed: Record<string, unknown> = { host, port, trace: values.trace === true };
+  for (const [name, o] of own) {
+    try {
+      const given = values[kebab(name)];
+      parsed[name] = o.read(Array.isArray(given) ? given.at(-1) : given); // the last, if given twice
+    } catch (err) {
+      bad(`--${kebab(name)} ${(err as Error).message}`);
     }
   }
   setTrace(values.trace === true);
-  const connect = values.connect === true;
-  const drop = Number(values.drop ?? 0);
-  if (s.drop && !(drop >= 0 && drop <= 1))
-    bad(`--drop must be a number from 0 to 1, not '${values.drop}'`);
-  const frame = String(values.frame ?? "none") as Frame;
-  if (!FRAMES.includes(frame)) bad(`--frame must be none, line or length, not '${frame}'`);
-  const split = values.split === true;
-  return {
-    host,
-    port,
-    trace: values.trace === true,
-    timeout,
-    maxClients,
-    nick,
-    connect,
-    drop,
-    frame,
-    split,
-    numbers,
-  };
+  return parsed as ChatArgs<O>;
 }
 
 /**
@@ -216,12 +214,12 @@ export function chatArgs(s: ChatScript, argv = process.argv.slice(2)): ChatArgs 
  * flag, and its message about it would puzzle a learner; this way the value is checked
  * and refused like any other.
  */
-function joinNegative(argv: string[], options: ParseArgsConfig["options"]): string[] {
+function joinNegative(argv: string[], options: Record<string, { type: string }>): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const next = argv[i + 1];
-    const takesValue = options?.[arg.replace(/^--/, "")]?.type === "string";
+    const takesValue = options[arg.replace(/^--/, "")]?.type === "string";
     if (arg.startsWith("--") && takesValue && next !== undefined && /^-\d/.test(next)) {
       out.push(`${arg}=${next}`);
       i += 1;

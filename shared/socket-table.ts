@@ -17,8 +17,9 @@
  * ```
  * @module
  */
+
+import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { readFileSync } from "./builtins.ts";
 
 /** Linux's numbering of TCP states (include/net/tcp_states.h); an unconnected UDP socket is CLOSED. */
 const STATES = [

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { pathToFileURL } from "node:url";
 import { flush } from "./print.ts";
 import { Terminal } from "./terminal.ts";
 
@@ -39,8 +40,8 @@ export function setPromptOpen(open: boolean): void {
 let sink: ((line: string) => void) | undefined;
 
 /**
- * Send every note and trace line to `write` instead of straight to stderr: a live prompt
- * (shared/live-prompt.ts) prints them above itself and draws itself again below them.
+ * Send every note and trace line to `write` instead of straight to stderr: a program that
+ * draws a prompt of its own on the terminal prints them above it, and draws it again below.
  */
 export function setNoteSink(write: ((line: string) => void) | undefined): void {
   sink = write;
@@ -48,7 +49,7 @@ export function setNoteSink(write: ((line: string) => void) | undefined): void {
 
 /**
  * Write one line on stderr: above the prompt and typing when a person types at a terminal
- * (the mirrors' line editor, or the room client's live prompt), and otherwise on a fresh
+ * (the mirrors' line editor, or a sink set by a program with a prompt of its own), and otherwise on a fresh
  * line when a prompt is open on the same terminal.
  */
 export function note(text: string): void {
@@ -90,11 +91,22 @@ function clock(now: Date): string {
   return `${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}.${ms}`;
 }
 
+/** The project's folder (or its build's), as a URL: what a script's place is written from. */
+const TOP = new URL("..", import.meta.url).href;
+/** The script this process runs, as a URL without its extension (.ts here, .js when built). */
+const MAIN = process.argv[1]
+  ? pathToFileURL(process.argv[1]).href.replace(/\.(?:ts|js)$/, "")
+  : undefined;
+
 /**
- * The first frame of a stack that is a line of a script in tcp/ or udp/, as `tcp/client.ts:39`:
- * the built .js has the same lines as the .ts, so the line is the one a reader opens.
+ * The line of the script this process runs (not of a helper it calls) that a stack passes
+ * through, as `tcp/client.ts:39`: the built .js has the same lines as the .ts, so the line
+ * is the one a reader opens.
  */
-export function scriptLine(stack: string): string | undefined {
-  const frame = /\b((?:tcp|udp)\/[\w-]+)\.(?:ts|js):(\d+):\d+/.exec(stack);
-  return frame ? `${frame[1]}.ts:${frame[2]}` : undefined;
+export function scriptLine(stack: string, main = MAIN): string | undefined {
+  if (!main) return undefined;
+  for (const [, url = "", line] of stack.matchAll(/(file:\/\/[^\s()]+?)\.(?:ts|js):(\d+):\d+/g)) {
+    if (url === main) return `${url.startsWith(TOP) ? url.slice(TOP.length) : url}.ts:${line}`;
+  }
+  return undefined;
 }

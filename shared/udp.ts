@@ -20,9 +20,9 @@
  * @module
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { Address } from "./address.ts";
-import { readFileSync } from "./builtins.ts";
 import { failWith } from "./errors.ts";
 import { hostPort } from "./host-port.ts";
 import { whenInputEnds } from "./input.ts";

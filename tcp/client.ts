@@ -9,7 +9,7 @@
 // goes away, stdin ending, Ctrl-C, split or broken UTF-8, control characters and a
 // refused connection all end in a one-line note instead of a traceback.
 import { Socket } from "node:net";
-import { chatArgs } from "../shared/args.ts";
+import { chatArgs, seconds } from "../shared/args.ts";
 import { BYEBYE } from "../shared/byebye.ts";
 import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
@@ -17,14 +17,15 @@ import { safeText } from "../shared/safe-text.ts";
 import { connect } from "../shared/tcp-connect.ts";
 import { peerDone, recv } from "../shared/tcp-recv.ts";
 import { close, NOTHING_TO_SEND, send } from "../shared/tcp-send.ts";
-import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "tcp/client.ts",
   about: "TCP chat client",
   port: 8001,
   server: false,
-  timeout: 10,
+  options: {
+    timeout: seconds(10, "seconds of silence before a hint, when nothing better is known"),
+  },
 });
 
 const client = new Socket({ allowHalfOpen: true }); // 3  client = socket.socket(), FIN = half-close
@@ -34,8 +35,6 @@ const ipPort = { host: args.host, port: args.port }; // 5  ip_port = '127.0.0.1'
 await connect(client, ipPort); // 7  client.connect(ip_port)
 const prompt = { signal: peerDone(client), emptyNote: NOTHING_TO_SEND }; // ends if 高望 resets
 const hint = { after: args.timeout }; // no answer to our first message: what that may mean
-
-baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 9  while 1
 while (true) {

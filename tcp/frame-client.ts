@@ -12,22 +12,25 @@
 // second once the server has read the first, as a slow network might deliver them.
 import { Socket } from "node:net";
 import { text } from "node:stream/consumers";
-import { chatArgs } from "../shared/args.ts";
+import { chatArgs, flag } from "../shared/args.ts";
 import { hostPort } from "../shared/host-port.ts";
-import { LengthPrefixFramer } from "../shared/length-prefix.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { trace } from "../shared/stderr.ts";
 import { connect } from "../shared/tcp-connect.ts";
+import { frameFlag } from "./frame/frame.ts";
+import { LengthPrefixFramer } from "./frame/length-prefix.ts";
 
 const args = chatArgs({
   script: "tcp/frame-client.ts",
   about: "TCP client that sends every line of stdin as one framed message, all at once",
   port: 8004,
   server: false,
-  frame: true,
-  split: true,
+  options: {
+    frame: frameFlag,
+    split: flag("send the bytes in two parts, the second once the server has read the first"),
+  },
 });
 
 /** One message as it goes on the wire, framed as both sides agreed. */

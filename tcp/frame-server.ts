@@ -10,21 +10,22 @@
 // line, each message ends with \n (the chat room's way); length, 4 bytes of length come
 // first. It tells the client what each read held, and closes when the client has sent all.
 import { createServer, type Socket } from "node:net";
-import { chatArgs, type Frame } from "../shared/args.ts";
-import { LengthPrefixFramer } from "../shared/length-prefix.ts";
+import { chatArgs } from "../shared/args.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { closedNormally, closeOnExit } from "../shared/signals.ts";
 import { note } from "../shared/stderr.ts";
 import { listenOn } from "../shared/tcp-listen.ts";
+import { type Frame, frameFlag } from "./frame/frame.ts";
+import { LengthPrefixFramer } from "./frame/length-prefix.ts";
 
 const args = chatArgs({
   script: "tcp/frame-server.ts",
   about: "TCP server that shows each read and the messages found in it",
   port: 8004,
   server: true,
-  frame: true,
+  options: { frame: frameFlag },
 });
 
 const MAX_MESSAGE = 4096; // bytes in one message; a longer one is refused

@@ -4,21 +4,21 @@
 // Run:  make room-client            (or: node --import tsx tcp/room-client.ts [--nick NAME])
 // First start the room (make room-server). /quit or Ctrl-D leaves; /help lists commands.
 import { Socket } from "node:net";
-import { chatArgs } from "../shared/args.ts";
+import { chatArgs, text } from "../shared/args.ts";
 import { LineFramer } from "../shared/line-framer.ts";
-import { LivePrompt } from "../shared/live-prompt.ts";
-import { NameBook } from "../shared/names.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { note, setNoteSink } from "../shared/stderr.ts";
 import { connect } from "../shared/tcp-connect.ts";
 import { close, send } from "../shared/tcp-send.ts";
+import { LivePrompt } from "./room/live-prompt.ts";
+import { NameBook } from "./room/names.ts";
 
 const args = chatArgs({
   script: "tcp/room-client.ts",
   about: "TCP chat room client",
   port: 8003,
   server: false,
-  nick: true,
+  options: { nick: text("NAME", "the name to take on joining") },
 });
 const MAX_LINE = 64 * 1024; // bytes in one line from the room; a longer one is not shown
 const MAX_UNSHOWN = 1024 * 1024; // past this much waiting for the screen, stop reading the room

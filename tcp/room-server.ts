@@ -9,44 +9,37 @@
 // A line you type goes to every other member as "<name> line". Commands: /nick NAME,
 // /msg NAME text, /me action, /who, /quit, /help. The server's own terminal speaks as @room
 // and can /kick. Defaults: 127.0.0.1:8003, at most 100 members (--max-clients N).
+import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { chatArgs } from "../shared/args.ts";
-import { readFileSync } from "../shared/builtins.ts";
+import { chatArgs, whole } from "../shared/args.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
-import { LivePrompt } from "../shared/live-prompt.ts";
-import { NAME_RULE, NameBook } from "../shared/names.ts";
-import { atTurnEnd, flushAll, Outbox, toEveryone } from "../shared/outbox.ts";
-import { QuietCollector } from "../shared/quiet-gc.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
 import { listenOn } from "../shared/tcp-listen.ts";
-import { TokenBucket } from "../shared/token-bucket.ts";
+import { LivePrompt } from "./room/live-prompt.ts";
+import { NAME_RULE, NameBook } from "./room/names.ts";
 import { foreignBytes, foreignLine } from "./room/not-chat.ts";
+import { atTurnEnd, flushAll, Outbox, toEveryone } from "./room/outbox.ts";
+import { QuietCollector } from "./room/quiet-gc.ts";
+import { TokenBucket } from "./room/token-bucket.ts";
 
 const args = chatArgs({
   script: "tcp/room-server.ts",
   about: "TCP chat room: every member at once, each line sent to all the others",
   port: 8003,
   server: true,
-  maxClients: 100,
-  numbers: [
-    { name: "rate", value: 10, min: 1, about: "lines a second a member may send after a burst" },
-    { name: "burst", value: 60, min: 1, about: "lines a member may send at once" },
-    {
-      name: "per-address",
-      value: 20,
-      min: 1,
-      about: "most members from one address (never more than half the room)",
-    },
-    { name: "line-time", value: 30, min: 1, about: "seconds to finish a line once begun" },
-    { name: "idle", value: 3600, min: 1, about: "seconds of silence before a member is let go" },
-  ],
+  options: {
+    maxClients: whole(100, 1, "most members at once"),
+    rate: whole(10, 1, "lines a second a member may send after a burst"),
+    burst: whole(60, 1, "lines a member may send at once"),
+    perAddress: whole(20, 1, "most members from one address (never more than half the room)"),
+    lineTime: whole(30, 1, "seconds to finish a line once begun"),
+    idle: whole(3600, 1, "seconds of silence before a member is let go"),
+  },
 });
-const limit = (name: string) => args.numbers[name] as number;
-const [RATE, BURST] = [limit("rate"), limit("burst")];
-const [LINE_TIME, IDLE] = [limit("line-time"), limit("idle")];
+const { rate: RATE, burst: BURST, lineTime: LINE_TIME, idle: IDLE } = args;
 
 const MAX_LINE = 4096; // bytes in one line; a longer one is refused
 const MAX_HELD = 1024 * 1024; // memory a member's unread lines may hold; past it, out
@@ -83,7 +76,7 @@ let joinedCount = 0;
 const perAddress = new Map<string, number>();
 let joinedEver = 0;
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
-// falls quiet, two collections give that memory back (shared/quiet-gc.ts).
+// falls quiet, two collections give that memory back (tcp/room/quiet-gc.ts).
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
   trace(
@@ -94,7 +87,7 @@ const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
 );
 
 // The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
-// for the operator. Nothing written there may stop the room (see shared/out-queue.ts).
+// for the operator. Nothing written there may stop the room (see tcp/room/out-queue.ts).
 const shown: string[] = [];
 const log = { flush: () => prompt.show(`${shown.splice(0).join("\n")}\n`, true) };
 
@@ -479,7 +472,7 @@ function fitDescriptors(wanted: number): number {
 }
 const maxClients = fitDescriptors(args.maxClients);
 /** One address may hold at most half the room, whatever --per-address says. */
-const perAddressCap = Math.min(limit("per-address"), Math.max(1, Math.floor(maxClients / 2)));
+const perAddressCap = Math.min(args.perAddress, Math.max(1, Math.floor(maxClients / 2)));
 
 const server = createServer(
   { keepAlive: true, keepAliveInitialDelay: 60_000, noDelay: true },

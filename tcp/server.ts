@@ -17,7 +17,6 @@ import { safeText } from "../shared/safe-text.ts";
 import { accept, closeServer, listen } from "../shared/tcp-listen.ts";
 import { peerDone, recv } from "../shared/tcp-recv.ts";
 import { close, NOTHING_TO_SEND, send } from "../shared/tcp-send.ts";
-import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "tcp/server.ts",
@@ -32,8 +31,6 @@ const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
 // 5  SO_REUSEADDR: Node sets it on every TCP server it creates, so no line is needed here.
 const ipPort = { host: args.host, port: args.port }; // 7  ip_port = ('127.0.0.1', 8001)
 await listen(server, ipPort, 3); // 9, 11  server.bind(ip_port); server.listen(3)
-
-baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 13  while 1  (and stdin still open)
 while (!inputEnded()) {

@@ -12,7 +12,7 @@ import {
   tempDir,
 } from "../harness/procs.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
-import { LengthPrefixFramer } from "../shared/length-prefix.ts";
+import { LengthPrefixFramer } from "../tcp/frame/length-prefix.ts";
 import { rawTcpClient } from "./peers.ts";
 
 test.after.each(reapAll);

@@ -1,22 +1,19 @@
 // The small pure helpers of shared/, tested where they are used by every script.
 
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
-import { builtScript } from "../harness/root.ts";
+import { reapAll, spawnProgram } from "../harness/procs.ts";
 import { Waker } from "../harness/waker.ts";
 import { Address } from "../shared/address.ts";
-import { usage } from "../shared/args.ts";
+import { seconds, usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
 import { explain } from "../shared/errors.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
-import { NameBook, scriptsOf, skeleton } from "../shared/names.ts";
-import { QuietCollector } from "../shared/quiet-gc.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
+import { NameBook, scriptsOf, skeleton } from "../tcp/room/names.ts";
+import { QuietCollector } from "../tcp/room/quiet-gc.ts";
 
 test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all text through", () => {
   assert.is(safeText("你好 🌙\tok\n"), "你好 🌙\tok\n");
@@ -33,27 +30,6 @@ test("safeText escapes format and direction controls (Trojan Source) but keeps e
   assert.is(safeText("soft\u00adhyphen \u{e0001}"), "soft\\xadhyphen \\u{e0001}");
   assert.is(safeText("👩‍💻 👍🏽 jose\u0301 你好"), "👩‍💻 👍🏽 jose\u0301 你好");
   assert.is(safeText("x\u200dy"), "x\\u200dy", "a joiner outside an emoji is shown");
-});
-
-test("a mirror's start loads no more of node:fs and node:util than an empty module does (shared/builtins.ts)", async () => {
-  // Every internal module the runtime has loaded, printed as the process exits. An ESM
-  // import of node:fs would add fs/promises, the file streams and the watchers; one of
-  // node:util, on Node 24, worker_threads and the assert diff.
-  const heavy = /internal\/fs\/|internal\/util\/diff|worker_threads/;
-  const report = `process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => ${heavy}.test(m)))))`;
-  const probe = `data:text/javascript,${encodeURIComponent(report)}`;
-  const loaded = async (file: string) => {
-    const proc = spawnProgram(file, [process.execPath, "--import", probe, file, "--help"]);
-    await proc.waitExit();
-    return new Set(JSON.parse(proc.stderr) as string[]);
-  };
-  const empty = join(tempDir(), "empty.mjs");
-  writeFileSync(empty, "");
-  const floor = await loaded(empty);
-  for (const script of ["tcp/server.ts", "tcp/client.ts", "udp/server.ts", "udp/client.ts"]) {
-    const extra = [...(await loaded(builtScript(script)))].filter((m) => !floor.has(m));
-    assert.equal(extra, [], script);
-  }
 });
 
 test("QuietCollector collects once the process is quiet and holds more memory, never while busy", async () => {
@@ -130,7 +106,9 @@ test("usage names every flag, --timeout only where the script has it", () => {
     about: "UDP chat client",
     port: 8002,
     server: false,
-    timeout: 3,
+    options: {
+      timeout: seconds(3, "seconds of silence before a hint, when nothing better is known"),
+    },
   });
   assert.match(client, /--timeout S {2}seconds of silence before a hint, .*\(default 3\)/);
   assert.match(client, /-h, --help {3}print this help and exit/);
@@ -154,10 +132,10 @@ test("NameBook refuses look-alikes, invisible and mixed-script names, and lets o
   assert.is(skeleton("\u0430\u0445\u0435"), "axe");
 });
 
-test("shared/confusables.ts is what tools/confusables.mjs derives from Unicode's data", async () => {
+test("tcp/room/confusables.ts is what tools/confusables.mjs derives from Unicode's data", async () => {
   const check = spawnProgram("confusables", [process.execPath, "tools/confusables.mjs", "--check"]);
   await check.waitExit();
-  assert.is(check.stdout, "shared/confusables.ts is current\n", check.transcript());
+  assert.is(check.stdout, "tcp/room/confusables.ts is current\n", check.transcript());
   await reapAll();
 });
 

@@ -142,7 +142,7 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's 
   assert.equal(new Set(names).size, 1000, "every name once");
   const anonJoined = server.anonKiB();
 
-  // shared/quiet-gc.ts: 1.5-3 s into the quiet, if the process holds 4 MiB more than after
+  // tcp/room/quiet-gc.ts: 1.5-3 s into the quiet, if the process holds 4 MiB more than after
   // its last collection (it always does here; the other case is still read), a collection,
   // and 6 s later a second one, reported: about 9 s after the last join
   const quiet =

@@ -22,7 +22,7 @@
  */
 import { createInterface, type Interface } from "node:readline";
 import { Writable } from "node:stream";
-import { lineEditor } from "./line-editor.ts";
+import { lineEditor } from "../../shared/line-editor.ts";
 import { OutQueue } from "./out-queue.ts";
 
 export class LivePrompt {

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { write } from "./builtins.ts";
+import { write } from "node:fs";
 
 export class OutQueue {
   readonly fd: number;
