@@ -10,28 +10,27 @@
 // comes it says what that means, as far as it is known, instead of waiting in silence
 // (--connect hears a refusal); stdin ending, Ctrl-C, broken UTF-8, control characters and
 // a bad host end in a one-line note.
-import { chatArgs } from "../shared/args.ts";
+import { chatArgs, flag, seconds } from "../shared/args.ts";
 import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { close, connectUdp, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
-import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "udp/client.ts",
   about: "UDP chat client",
   port: 8002,
   server: false,
-  timeout: 30,
-  connect: true,
+  options: {
+    timeout: seconds(30, "seconds of silence before a hint, when nothing better is known"),
+    connect: flag("connect the UDP socket: a refusal (ICMP) is heard at once"),
+  },
 });
 
 const udpClient = udpSocket(args.host); // 3  udp_client = socket.socket(type=socket.SOCK_DGRAM)
 
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
 if (args.connect) await connectUdp(udpClient, ipPort); // not in the article: udp_client.connect(ip_port)
-
-baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 7  while 1
 while (true) {

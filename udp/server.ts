@@ -10,19 +10,18 @@
 // What it does better than the original, each a lesson in docs/06-pitfalls.md: stdin ending,
 // Ctrl-C, broken UTF-8, control characters, a datagram over 1024 bytes and a port in use
 // end in a one-line note instead of a traceback or silence.
-import { chatArgs } from "../shared/args.ts";
+import { chatArgs, share } from "../shared/args.ts";
 import { input } from "../shared/input.ts";
 import { print } from "../shared/print.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { bind, close, recvfrom, sendto, udpSocket } from "../shared/udp.ts";
-import { baselineOnly } from "../shared/v8-tiers.ts";
 
 const args = chatArgs({
   script: "udp/server.ts",
   about: "UDP chat server",
   port: 8002,
   server: true,
-  drop: true,
+  options: { drop: share(0, "lose this share of incoming datagrams on purpose") },
 });
 
 const udpServer = udpSocket(args.host, args.drop); // 3  udp_server = socket.socket(type=socket.SOCK_DGRAM)
@@ -30,8 +29,6 @@ const udpServer = udpSocket(args.host, args.drop); // 3  udp_server = socket.soc
 const ipPort = { host: args.host, port: args.port }; // 5  ip_port = ('127.0.0.1', 8002)
 
 await bind(udpServer, ipPort); // 7  udp_server.bind(ip_port)
-
-baselineOnly(); // a person types a line at a time: V8 need not optimize (lesson 7, Python has no JIT)
 
 // 9  while 1
 while (true) {
