@@ -151,21 +151,14 @@ runtimes: $(RUNTIMES)/.installed
 $(RUNTIMES)/.installed: tools/runtimes.json tools/runtimes.mjs
 	@$(NODE) --no-warnings tools/runtimes.mjs
 
-# The transcript tests with the .ts files launched by each runtime itself, and the deno tasks.
-# Deno runs the scripts with the network alone. Deno 2 lets a script read /proc (the kernel's
+# The transcript tests with the .ts files launched by each runtime itself, and the deno tasks
+# (tests/run.js --runtimes). Deno runs the scripts with the network alone. Deno 2 lets a script read /proc (the kernel's
 # tables of sockets, which the scripts read as ss does) only with --allow-all: /proc is denied
 # up front instead, so that Deno never stops at a permission prompt, and the scripts say what
 # they cannot see.
 DENO_RUN := run --allow-net --deny-read=/proc
-TRANSCRIPTS := tcp-pair udp-pair input terminal
 test-runtimes: $(BUILD)/.dev $(RUNTIMES)/.installed
-	@set -e; deno=$$(ls $(RUNTIMES)/node_modules/@deno/*/deno | head -n 1); \
-	for launch in "$(NODE) --import tsx" "$(RUNTIMES)/node_modules/node24/bin/node" "$$deno $(DENO_RUN)"; do \
-	  echo "== runtime: $$launch"; \
-	  CHAT_LAUNCH="$$launch" DENO_NO_UPDATE_CHECK=1 $(NODE) $(BUILD)/tests/run.js $(TRANSCRIPTS); \
-	done; \
-	echo "== deno task"; \
-	DENO_NO_UPDATE_CHECK=1 $(NODE) $(BUILD)/tests/run.js deno-tasks
+	@$(RUN)/tests/run.js --runtimes $(ARGS)
 
 # Benchmarks: measured side by side in one run, written to docs/benchmarks.md.
 bench: $(BUILD)/.dev $(RUNTIMES)/.installed

@@ -2,7 +2,7 @@
 // (docs/15-framing.md). Not in the article: its server takes whatever one recv(1024)
 // returns as one message, and TCP never promised that one send is one read.
 //
-// Run:  make frame-server                  (or: node tcp/frame-server.ts [--frame KIND])
+// Run:  make frame-server                  (or, on Node >= 22.18: node tcp/frame-server.ts [--frame K])
 // Then: printf '你好\nhello\nbyebye\n' | make frame-client     in another terminal.
 //
 // For every read it prints how many bytes came, then the messages they completed, found

@@ -1,7 +1,7 @@
 // tcp-udp-chat: the chat room's client (docs/09-chat-room.md). Unlike the mirrors it is
 // full duplex: lines from the room appear as they arrive, while you type.
 //
-// Run:  make room-client            (or: node --import tsx tcp/room-client.ts [--nick NAME])
+// Run:  make room-client            (or, on Node >= 22.18: node tcp/room-client.ts [--nick NAME])
 // First start the room (make room-server). /quit or Ctrl-D leaves; /help lists commands.
 import { Socket } from "node:net";
 import { chatArgs, text } from "../shared/args.ts";

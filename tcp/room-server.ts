@@ -4,7 +4,7 @@
 // waits for one member, it reacts to whichever socket has something to say. And it stays
 // fair when someone misbehaves: rate limits, bounded memory, deadlines, honest names.
 //
-// Run:  make room-server           (or: node --import tsx tcp/room-server.ts [--port N])
+// Run:  make room-server           (or, on Node >= 22.18: node tcp/room-server.ts [--port N])
 // Join: make room-client           in other terminals, or: nc 127.0.0.1 8003
 // A line you type goes to every other member as "<name> line". Commands: /nick NAME,
 // /msg NAME text, /me action, /who, /quit, /help. The server's own terminal speaks as @room

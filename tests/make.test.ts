@@ -1,10 +1,12 @@
 // The README's promise: `make tcp-server` and `make tcp-client` in two terminals chat as
 // the article's programs do (and the same for UDP), through the real make targets.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
+import { DENO_READ } from "../harness/runtimes.ts";
 import { byebye, turn } from "./chat.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
 
@@ -91,17 +93,45 @@ test("make with no target lists the targets, each with what it does", async () =
   assert.is(help.stderr, "");
 });
 
-test("package.json has a script for every make target that runs something", () => {
+test("package.json's scripts and deno.json's tasks are what the Makefile says, for every target that runs something, none through make or sh", () => {
+  const check = spawnSync(process.execPath, ["tools/entries.mjs", "--check"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  assert.is(check.status, 0, `${check.stdout}${check.stderr}`);
   const makefile = readFileSync(join(ROOT, "Makefile"), "utf8").replaceAll("\\\n", " ");
   const targets = (/^\.PHONY:(.*)$/m.exec(makefile)?.[1] ?? "").split(/\s+/).filter(Boolean);
-  const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);
-  const setUp = ["help", "deps", "chat", "runtimes"]; // they install or explain, they run nothing
+  const scripts: Record<string, string> = JSON.parse(
+    readFileSync(join(ROOT, "package.json"), "utf8"),
+  ).scripts;
+  const setUp = ["help", "deps", "chat"]; // they install or explain, they run nothing
   assert.ok(targets.length > 15, targets.join(" "));
   assert.equal(
-    targets.filter((t) => !setUp.includes(t) && !scripts.includes(t)),
+    targets.filter((t) => !setUp.includes(t) && scripts[t] === undefined),
     [],
     "make targets with no npm script",
   );
+  for (const [name, command] of Object.entries(scripts)) {
+    assert.not.match(command, /\bmake\b|\bsh\b|\$\(/, `npm run ${name}: ${command}`);
+  }
+  // Deno's permissions, as the harness runs the scripts: the Makefile's DENO_RUN
+  assert.ok(makefile.includes(`DENO_RUN := run --allow-net ${DENO_READ}\n`));
+});
+
+test("each script's Run: line names the make target that runs it", () => {
+  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
+  const runs = [
+    ...makefile.matchAll(/^([a-z][\w-]*): \$\(BUILD\)\/\.\w+\n\t@\$\(CHAT\)\/(\S+)\.js/gm),
+  ];
+  assert.ok(runs.length >= 8, runs.map((r) => r[1]).join(" "));
+  for (const [, target, script] of runs) {
+    const header = readFileSync(join(ROOT, `${script}.ts`), "utf8")
+      .split("\n")
+      .slice(0, 12)
+      .join("\n");
+    assert.match(header, new RegExp(`// Run: .*\\bmake ${target}\\b`), `${script}.ts`);
+    assert.not.match(header, /--import tsx/, `${script}.ts: make runs no loader`);
+  }
 });
 
 test.run();

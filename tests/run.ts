@@ -1,6 +1,8 @@
 // tcp-udp-chat: run the test files, several at once, each in a process of its own.
 // Run:  make test                      (or: make test ARGS="room faults" for the files whose name has those words)
 //       make test ARGS="--jobs 1"      (one file at a time)
+//       make test ARGS=--all           (the files make test leaves to make ci too)
+//       make test-runtimes             (--runtimes: the transcript tests on tsx, Node 24, Deno)
 //
 // Each tests/*.test.ts runs as its built .js file under uvu; its output is printed whole
 // when it ends, so files never interleave. The longest files start first. A file that
@@ -12,6 +14,7 @@ import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { builtScript, ROOT } from "../harness/root.ts";
+import { DENO_READ, denoBinary, nodeRuntime } from "../harness/runtimes.ts";
 
 const FILE_LIMIT_MS = 240_000;
 
@@ -40,8 +43,15 @@ const SLOW_FIRST = [
  */
 const CI_ONLY = ["bench", "room-load"];
 
+/** The transcript tests make test-runtimes runs on each other runtime. */
+const TRANSCRIPTS = ["tcp-pair", "udp-pair", "input", "terminal"];
+
 const { values, positionals } = parseArgs({
-  options: { jobs: { type: "string" }, all: { type: "boolean" } },
+  options: {
+    jobs: { type: "string" },
+    all: { type: "boolean" },
+    runtimes: { type: "boolean" },
+  },
   allowPositionals: true,
 });
 // Most of a file's time is spent waiting for the processes it starts: two more files than
@@ -73,14 +83,20 @@ interface Result {
   ms: number;
 }
 
-function runFile(name: string): Promise<Result> {
+function runFile(name: string, env: NodeJS.ProcessEnv): Promise<Result> {
   const started = performance.now();
   const child = spawn(process.execPath, [builtScript(`tests/${name}.test.ts`)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     // no NODE_EXTRA_CA_CERTS, as make starts the chat: Node 20 parses every certificate it
     // names at every start, and no test speaks TLS
-    env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", NODE_EXTRA_CA_CERTS: undefined },
+    env: {
+      ...process.env,
+      FORCE_COLOR: "0",
+      NO_COLOR: "1",
+      NODE_EXTRA_CA_CERTS: undefined,
+      ...env,
+    },
   });
   let output = "";
   child.stdout.on("data", (b: Buffer) => {
@@ -108,19 +124,57 @@ function runFile(name: string): Promise<Result> {
   });
 }
 
+/** Run `names`, `jobs` at a time, printing each file's output whole as it ends. */
+async function runFiles(names: string[], env: NodeJS.ProcessEnv = {}): Promise<Result[]> {
+  const results: Result[] = [];
+  const queue = [...names];
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        const r = await runFile(name, env);
+        results.push(r);
+        const summary = `${r.ok ? "ok" : "FAILED"} (${(r.ms / 1000).toFixed(1)} s)`;
+        process.stdout.write(`\n${name}.test.ts ${summary}\n${r.output.trim()}\n`);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * make test-runtimes: the transcript tests with the .ts files launched by tsx, by Node 24
+ * itself and by Deno (with the Makefile's DENO_RUN: the network, and /proc denied up front),
+ * then the deno tasks; each runtime named before its files.
+ */
+async function runtimes(): Promise<Result[]> {
+  const node24 = nodeRuntime("node24");
+  const deno = denoBinary();
+  const missing = [node24 ? "" : "Node 24", deno ? "" : "Deno"].filter(Boolean);
+  if (missing.length > 0) {
+    process.stdout.write(
+      `make test-runtimes needs ${missing.join(" and ")}: make runtimes installs them\n`,
+    );
+    process.exit(1);
+  }
+  const launchers = [
+    `${process.execPath} --import tsx`,
+    node24 as string,
+    `${deno} run --allow-net ${DENO_READ}`,
+  ];
+  const results: Result[] = [];
+  for (const launch of launchers) {
+    process.stdout.write(`== runtime: ${launch}\n`);
+    results.push(
+      ...(await runFiles(TRANSCRIPTS, { CHAT_LAUNCH: launch, DENO_NO_UPDATE_CHECK: "1" })),
+    );
+  }
+  process.stdout.write("== deno task\n");
+  results.push(...(await runFiles(["deno-tasks"], { DENO_NO_UPDATE_CHECK: "1" })));
+  return results;
+}
+
 const began = performance.now();
-const results: Result[] = [];
-const queue = [...files];
-await Promise.all(
-  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const r = await runFile(name);
-      results.push(r);
-      const summary = `${r.ok ? "ok" : "FAILED"} (${(r.ms / 1000).toFixed(1)} s)`;
-      process.stdout.write(`\n${name}.test.ts ${summary}\n${r.output.trim()}\n`);
-    }
-  }),
-);
+const results = values.runtimes ? await runtimes() : await runFiles(files);
 
 const sum = (pick: (r: Result) => number) => results.reduce((n, r) => n + pick(r), 0);
 const total = sum((r) => r.total);
@@ -130,12 +184,17 @@ const skipped = sum((r) => r.skipped);
 const failed = sum((r) => (r.ok ? 0 : Math.max(1, r.total - r.passed)));
 const broken = results.filter((r) => !r.ok).map((r) => `${r.name}.test.ts`);
 process.stdout.write(
-  `\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n` +
-    `  Duration:  ${(performance.now() - began).toFixed(2)}ms (${files.length} files, ${jobs} at a time)\n`,
+  `\n  Total:     ${total + skipped}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n` +
+    `  Duration:  ${(performance.now() - began).toFixed(2)}ms (${results.length} files, ${jobs} at a time)\n`,
 );
 if (broken.length > 0) process.stdout.write(`  Failed in: ${broken.join(", ")}\n`);
-if (positionals.length === 0 && !values.all) {
+if (positionals.length === 0 && !values.all && !values.runtimes) {
   process.stdout.write(`  Left to make ci: ${CI_ONLY.map((n) => `${n}.test.ts`).join(", ")}\n`);
 }
-process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
-process.exit(broken.length > 0 ? 1 : 0);
+if (results.length === 0) {
+  process.stdout.write(`no test file's name has ${positionals.join(" or ")}\n`);
+  process.exitCode = 1;
+}
+const skips = skipped > 0 ? `, ${skipped} skipped (each file above says why)` : "";
+process.stdout.write(`tests: ${passed} passed, ${failed} failed${skips}\n`);
+process.exit(broken.length > 0 || results.length === 0 ? 1 : 0);

@@ -9,11 +9,25 @@
 //
 // Example:  node tools/runtimes.mjs   # prints the list with sizes, installs, prints how to use them
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { giveBack, ROOT } from "./owner.mjs";
 
 const DIR = ".cache/runtimes";
+// --if-needed (npm run runtimes; make has its own stamp for it): nothing to do when installed
+// since tools/runtimes.json last changed
+if (process.argv.includes("--if-needed")) {
+  const age = (file) => (existsSync(join(ROOT, file)) ? statSync(join(ROOT, file)).mtimeMs : -1);
+  if (age(`${DIR}/.installed`) > age("tools/runtimes.json")) process.exit(0);
+}
 const wanted = (await import("./runtimes.json", { with: { type: "json" } })).default.dependencies;
 const npmCmd = process.platform === "win32" ? "npm.cmd" : "npm";
 
