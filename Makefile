@@ -15,7 +15,7 @@ STAMP  := node_modules/.installed
 # A script built from tcp/server.ts runs as $(BUILD)/tcp/server.js: the same statements on
 # the same lines, types stripped (tools/build.mjs). Rebuilt when a source is newer.
 CHAT_SOURCES := $(wildcard tcp/*.ts tcp/*/*.ts udp/*.ts shared/*.ts)
-LAB_SOURCES  := $(wildcard harness/*.ts lab/*.ts lab/*/*.ts)
+LAB_SOURCES  := $(wildcard lab/*.ts lab/*/*.ts)
 DEV_DIRS     := harness tests bench docs/tools lab check
 DEV_SOURCES  := $(foreach d,$(DEV_DIRS),$(wildcard $(d)/*.ts $(d)/*/*.ts))
 RUN          := exec $(NODE) $(BUILD)
@@ -110,7 +110,7 @@ capture-loss: $(BUILD)/.dev
 # The lab: the two scripts of a conversation and the ladder between them, live in the
 # browser. Like chatting, it needs no npm package: only the scripts and the lab, built.
 $(BUILD)/.lab: $(CHAT_SOURCES) $(LAB_SOURCES) $(TOOLS)
-	@$(NODE) --no-warnings tools/build.mjs --stamp .lab tcp udp shared harness lab
+	@$(NODE) --no-warnings tools/build.mjs --stamp .lab tcp udp shared lab
 lab: $(BUILD)/.lab
 	@$(RUN)/lab/main.js $(ARGS)
 
