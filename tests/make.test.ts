@@ -134,4 +134,23 @@ test("each script's Run: line names the make target that runs it", () => {
   }
 });
 
+const tracked = spawnSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" });
+if (tracked.status !== 0) console.log("the map test skipped: this copy is not a git clone");
+const mapTest = tracked.status === 0 ? test : test.skip;
+mapTest("README's map names every folder of the project, and nothing else", () => {
+  const folders = new Set(
+    tracked.stdout
+      .split("\n")
+      .filter((f) => f.includes("/"))
+      .map((f) => `${f.slice(0, f.lastIndexOf("/"))}/`),
+  );
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const map = /The map: [^\n]*\n\n```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const named = map
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split(/\s+/)[0] as string);
+  assert.equal([...named].sort(), [...folders].sort(), "the map's folders, and the tree's");
+});
+
 test.run();
