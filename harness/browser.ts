@@ -3,7 +3,8 @@
  * browser of the Debian package (`apt-get install chromium`), driven by playwright-core.
  * No browser is downloaded. One Chromium serves the whole process (starting it takes about a
  * second); each page gets a context of its own, as fresh as a new profile (no cookies, no
- * storage), and no network: only the page under test, on 127.0.0.1.
+ * storage), and no network: only the page under test, on 127.0.0.1 (and one name that the
+ * browser alone resolves to it, {@linkcode REBOUND_NAME}).
  *
  * @example
  * ```ts
@@ -21,8 +22,15 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { DEADLINE_MS } from "./procs.ts";
 import { installHint, toolPath } from "./tools.ts";
 
+/**
+ * A name for the DNS-rebinding test: in this browser only, `rebind.test` is 127.0.0.1, as an
+ * attacker's name is once they have pointed it there.
+ */
+export const REBOUND_NAME = "rebind.test";
+
 /** Chromium quiet: no sandbox (root in a container), no GPU, and nothing that calls home. */
 const FLAGS = [
+  `--host-resolver-rules=MAP ${REBOUND_NAME} 127.0.0.1`,
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",

@@ -2,7 +2,10 @@
  * The lab (`make lab`) and its page, driven as a teacher would: start the lab, open the
  * page, type as 宝宝 or 高望, and read the panes and the ladder (each arrow's label, as a
  * screen reader reads it). Every wait has a deadline; a failed one shows the panes, the
- * ladder and the transcripts of the processes.
+ * ladder and the transcripts of the processes. Without a browser: a {@linkcode Watcher}
+ * reads `/events` as a page would, {@linkcode labCommand} sends what a page sends,
+ * {@linkcode rawRequest} sends any bytes at all, and {@linkcode childrenOf} reads the
+ * lab's children from /proc.
  *
  * @example
  * ```ts
@@ -14,8 +17,14 @@
  * ```
  * @module
  */
+import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { get } from "node:http";
+import { Socket } from "node:net";
 import type { Page } from "playwright-core";
-import { DEADLINE_MS, type Proc, spawnScript, transcripts } from "./procs.ts";
+import type { Command, LabEvent } from "../lab/events.ts";
+import { DEADLINE_MS, type Proc, remember, spawnScript, transcripts } from "./procs.ts";
+import { Recorder } from "./recorder.ts";
 
 export type Party = "client" | "client2" | "server";
 
@@ -109,4 +118,183 @@ export class LabPage {
       );
     }
   }
+}
+
+/** A page's view of the lab, without the page: the events of `/events`, as they come. */
+export class Watcher {
+  events: LabEvent[] = [];
+  readonly log: Recorder;
+  readonly closed: Promise<unknown>;
+  /** The HTTP status of `/events`, once it has answered. */
+  status: number | undefined;
+  /** The size of the replay it was sent first, in bytes of JSON. */
+  replayBytes = 0;
+  #request: ReturnType<typeof get>;
+
+  constructor(url: string, name = "page") {
+    this.log = new Recorder(`${name} events`, () => "");
+    remember({ transcript: () => `--- ${name} events\n${this.log.text}` });
+    this.#request = get(`${url}/events`);
+    this.closed = once(this.#request, "close").catch(() => {}); // an error, then the close
+    this.#request.on("error", () => {});
+    this.#request.on("response", (res) => {
+      this.status = res.statusCode;
+      this.log.wake();
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (text: string) => {
+        buffer += text;
+        const blocks = buffer.split("\n\n");
+        buffer = blocks.pop() ?? "";
+        for (const data of blocks.flatMap((b) =>
+          b.split("\n").filter((l) => l.startsWith("data: ")),
+        )) {
+          const event = JSON.parse(data.slice(6)) as LabEvent;
+          if (event.kind === "replay" && this.replayBytes === 0) {
+            this.replayBytes = Buffer.byteLength(data) - 6;
+          }
+          if (event.kind === "replay") this.events = [...event.events];
+          else this.events.push(event);
+          this.log.push(Buffer.from(`${data.slice(6)}\n`));
+        }
+      });
+      res.on("close", () => this.log.close("the lab closed /events"));
+    });
+  }
+
+  /** The events of one kind. */
+  of<K extends LabEvent["kind"]>(kind: K): Extract<LabEvent, { kind: K }>[] {
+    return this.events.filter((e): e is Extract<LabEvent, { kind: K }> => e.kind === kind);
+  }
+
+  /** What `party` has printed on `stream` so far. */
+  printed(party: string, stream = "stdout"): string {
+    return this.of("output")
+      .filter((e) => e.party === party && e.stream === stream)
+      .map((e) => e.text)
+      .join("");
+  }
+
+  /** Wait until `done()` holds. */
+  until(done: (w: this) => boolean, what: string): Promise<void> {
+    return this.log.until(() => done(this), what, true);
+  }
+
+  waitPrinted(party: string, text: string): Promise<void> {
+    return this.until(
+      (w) => w.printed(party).includes(text),
+      `${party} to print ${JSON.stringify(text)}`,
+    );
+  }
+
+  /** The pid of `party` while it runs. */
+  pid(party: string): number {
+    return this.of("party")
+      .filter((e) => e.party === party && e.running)
+      .at(-1)?.pid as number;
+  }
+
+  close(): void {
+    this.#request.destroy();
+  }
+}
+
+/** Send the lab a command, as its page does. */
+export function labCommand(url: string, c: Command): Promise<Response> {
+  return fetch(`${url}/command`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(c),
+  });
+}
+
+/**
+ * Send `request` to the lab as raw bytes, as written (nothing normalised on the way), then
+ * end the connection the way `end` says: `half` (a FIN after the request: what `nc -q0`
+ * does), `reset` (an RST at once) or `open` (wait for the answer). The status line's code
+ * and the body of what came back (0 and "" if nothing did).
+ */
+export async function rawRequest(
+  url: string,
+  request: string | Buffer,
+  end: "half" | "reset" | "open" = "half",
+): Promise<[number, string]> {
+  const { hostname, port } = new URL(url);
+  const socket = new Socket().connect(Number(port), hostname);
+  socket.on("error", () => {});
+  await once(socket, "connect");
+  const chunks: Buffer[] = [];
+  socket.on("data", (b: Buffer) => chunks.push(b));
+  const closed = once(socket, "close");
+  if (end === "reset") {
+    socket.write(request, () => socket.resetAndDestroy());
+  } else if (end === "half") {
+    socket.end(request);
+  } else {
+    socket.write(request);
+  }
+  await closed;
+  const text = Buffer.concat(chunks).toString("utf8");
+  return [
+    Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0),
+    text.split("\r\n\r\n").slice(1).join("\r\n\r\n"),
+  ];
+}
+
+/** One process, as /proc shows it. */
+export interface ProcInfo {
+  pid: number;
+  /** Its real user id. */
+  uid: number;
+  /** Its effective and bounding capabilities, as hex masks. */
+  capEff: string;
+  capBnd: string;
+  /** When it started (ticks since boot): with its pid, it names the process for good. */
+  start: string;
+  command: string;
+}
+
+/** Process `pid`, unless it is gone (or a zombie: dead, waiting to be reaped). */
+export function procInfo(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, "m").exec(status)?.[1] ?? "";
+    return {
+      pid,
+      uid: Number(field("Uid")),
+      capEff: field("CapEff"),
+      capBnd: field("CapBnd"),
+      start: fields[19] ?? "",
+      command: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim(),
+    };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** The live children of process `pid` now (Linux: /proc/PID/task/TID/children). */
+export function childrenOf(pid: number): ProcInfo[] {
+  const pids = new Set<number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const list = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8");
+      for (const child of list.split(" ").filter(Boolean)) pids.add(Number(child));
+    }
+  } catch {
+    // the process is gone
+  }
+  return [...pids].flatMap((child) => procInfo(child) ?? []);
+}
+
+/** Wait until every process of `procs` has ended (a deadline, never a sleep); those left. */
+export async function waitGone(procs: ProcInfo[], deadlineMs = DEADLINE_MS): Promise<ProcInfo[]> {
+  const started = Date.now();
+  const alive = () => procs.filter((p) => procInfo(p.pid)?.start === p.start);
+  while (alive().length > 0 && Date.now() - started < deadlineMs) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return alive();
 }

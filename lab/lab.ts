@@ -1,14 +1,21 @@
 /**
  * The lab: one conversation at a time (a {@linkcode Session}) and the pages that watch it.
- * Every event of the conversation is kept, so a page that opens late, or reloads, is sent
- * all of it first, then each new event as it comes (Server-Sent Events). The conversation
- * starts when the first page opens, and goes on when pages close: any page, in any number
- * of tabs, sees the same conversation and may type in it.
+ * The conversation starts when the lab starts, and again only when a page asks for a
+ * restart (`POST /command`): opening a page starts nothing. A restart stops the session it
+ * replaces before it starts the next, and a restart asked for while one is under way waits
+ * for that one instead of starting another: there is never more than one session, and so
+ * never more than its processes (a server, two clients, tcpdump).
+ *
+ * A page that opens, or reloads, is sent the conversation so far (bounded: {@linkcode
+ * ReplayLog}), then each new event as it comes (Server-Sent Events, bounded per page:
+ * {@linkcode EventStreams}). Any page, in any number of tabs, sees the same conversation
+ * and may type in it; the conversation goes on when pages close.
  *
  * @example
  * ```ts
  * import { Lab } from "./lab.ts";
- * const lab = new Lab({ kind: "tcp", capture: true });
+ * const lab = new Lab({ kind: "tcp", capture: true, runner });
+ * void lab.restart(); // the first session
  * createServer((req, res) => (req.url === "/events" ? lab.watch(res) : …));
  * await lab.command({ do: "type", party: "client", text: "你好" });
  * await lab.stop(); // ends the scripts and tcpdump
@@ -16,9 +23,12 @@
  * @module
  */
 import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { Command, LabEvent } from "./events.ts";
 import { mermaid } from "./mermaid.ts";
+import { ReplayLog } from "./replay.ts";
 import { type Message, Session, type SessionOptions } from "./session.ts";
+import { EventStreams } from "./streams.ts";
 
 /** The events that belong to the ladder, forgotten by "clear". */
 const LADDER = new Set<LabEvent["kind"]>(["arrow", "line", "state"]);
@@ -26,76 +36,93 @@ const LADDER = new Set<LabEvent["kind"]>(["arrow", "line", "state"]);
 export class Lab {
   readonly #options: SessionOptions;
   #session: Session | undefined;
-  #log: LabEvent[] = [];
-  readonly #pages = new Set<ServerResponse>();
+  readonly #log = new ReplayLog();
+  readonly #streams = new EventStreams((count, dropped) => this.#viewers(count, dropped));
+  #streamsSeen = 0;
+  #droppedSeen = 0;
   /** Commands run one at a time, in the order they came. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The restart under way (queued or running), which a new restart request joins. */
+  #restarting: Promise<undefined> | undefined;
+  #closing = false;
 
   constructor(options: SessionOptions) {
     this.#options = options;
   }
 
-  /** A page connects to `/events`: everything so far, then each event as it comes. */
-  watch(res: ServerResponse): void {
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-    });
-    res.write("retry: 1000\n\n");
-    send(res, { kind: "replay", events: this.#log });
-    this.#pages.add(res);
-    say(`a page opened (${this.#pages.size} open)`);
-    this.#viewers();
-    res.on("close", () => {
-      this.#pages.delete(res);
-      say(`a page closed (${this.#pages.size} open); the scripts go on: Ctrl-C here ends the lab`);
-      this.#viewers();
-    });
-    if (!this.#session) void this.#serially(() => this.#start());
+  /**
+   * A page connects to `/events`: everything so far, then each event as it comes; `false`
+   * when too many pages are open already. Starts nothing.
+   */
+  watch(res: ServerResponse): boolean {
+    return this.#streams.open(res, this.#log.json());
   }
 
   /** Do what a page asked; a message saying why not, if it cannot be done. */
   command(c: Command): Promise<Message | undefined> {
+    if (c.do === "restart") return this.restart();
     return this.#serially(async () => {
-      if (c.do === "restart") return this.#restart();
       const session = this.#session;
-      if (!session)
-        return { en: "no conversation yet: open the page", zh: "还没有对话：请打开页面" };
+      if (!session) return { en: "no conversation now: restart", zh: "现在没有对话：请重新开始" };
       const party = c.party ?? "client";
       if (c.do === "type") return session.type(party, c.text ?? "");
       if (c.do === "ctrl-c" || c.do === "ctrl-d") return session.key(party, c.do);
       if (c.do === "client") return session.addClient();
       session.clear();
-      this.#log = this.#log.filter((e) => !LADDER.has(e.kind));
-      this.#broadcast({ kind: "clear" });
+      this.#log.forget(LADDER);
+      this.#streams.send(JSON.stringify({ kind: "clear" }));
     });
   }
 
-  /** The conversation's capture as a .pcap file, when tcpdump captures it. */
-  pcap(): Buffer | undefined {
-    return this.#session?.pcap();
+  /**
+   * Stop the session (if any), then start a new one. While a restart is under way, another
+   * joins it: it resolves when that one has started.
+   */
+  restart(): Promise<undefined> {
+    this.#restarting ??= this.#serially(() => this.#replace()).finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
   }
 
-  /** The ladder so far as Mermaid text. */
+  /** The conversation's capture as a .pcap file, read from disk, when tcpdump captures it. */
+  pcap(): Readable | undefined {
+    return this.#session?.capture?.stream();
+  }
+
+  /** The ladder as the replay has it, as Mermaid text. */
   mermaid(): string {
-    return mermaid(this.#log);
+    return mermaid(this.#log.events());
   }
 
-  /** The process ids of the scripts running now. */
+  /** How many pages watch, and the size of the replay a page that opens is sent, in bytes. */
+  stats(): { pages: number; replayBytes: number } {
+    return { pages: this.#streams.size, replayBytes: this.#log.bytes };
+  }
+
+  /** The process ids of the session's scripts and tcpdump running now. */
   pids(): number[] {
-    return this.#session?.pids() ?? [];
+    const capture = this.#session?.capture?.pid;
+    return [...(this.#session?.pids() ?? []), ...(capture ? [capture] : [])];
   }
 
-  /** End the conversation (its scripts and tcpdump) and close every page's stream. */
+  /** End the conversation (its scripts and tcpdump, a start under way included) and every page's stream. */
   async stop(): Promise<void> {
-    await this.#serially(async () => {
-      await this.#session?.stop();
-      this.#session = undefined;
-    });
-    for (const page of this.#pages) page.end();
+    this.#closing = true;
+    await this.#session?.stop();
+    await this.#queue;
+    await this.#session?.stop();
+    this.#session = undefined;
+    this.#streams.closeAll();
   }
 
-  async #start(): Promise<undefined> {
+  async #replace(): Promise<undefined> {
+    const old = this.#session;
+    this.#session = undefined;
+    await old?.stop();
+    this.#log.reset();
+    this.#streams.send(this.#log.json());
+    if (this.#closing) return undefined;
     const session = new Session(this.#options, (e) => {
       if (this.#session === session) this.#emit(e);
     });
@@ -109,18 +136,12 @@ export class Lab {
       );
     } catch (err) {
       const why = (err as Error).message;
-      this.#emit({ kind: "note", en: `could not start: ${why}`, zh: `无法启动：${why}` });
+      if (!this.#closing) {
+        this.#emit({ kind: "note", en: `could not start: ${why}`, zh: `无法启动：${why}` });
+        say(`could not start the conversation: ${why}`);
+      }
     }
     return undefined;
-  }
-
-  async #restart(): Promise<undefined> {
-    const old = this.#session;
-    this.#session = undefined;
-    await old?.stop();
-    this.#log = [];
-    this.#broadcast({ kind: "replay", events: [] });
-    return this.#start();
   }
 
   #serially<T>(work: () => Promise<T>): Promise<T> {
@@ -130,21 +151,23 @@ export class Lab {
   }
 
   #emit(event: LabEvent): void {
-    this.#log.push(event);
-    this.#broadcast(event);
+    const json = JSON.stringify(event);
+    this.#log.add(event, json);
+    this.#streams.send(json);
   }
 
-  #viewers(): void {
-    this.#broadcast({ kind: "viewers", count: this.#pages.size });
+  #viewers(count: number, dropped: number): void {
+    if (dropped > this.#droppedSeen) {
+      say(`a page that did not read its events was dropped (${dropped} so far)`);
+    } else if (count > this.#streamsSeen) {
+      say(`a page opened (${count} open)`);
+    } else {
+      say(`a page closed (${count} open); the scripts go on: Ctrl-C here ends the lab`);
+    }
+    this.#streamsSeen = count;
+    this.#droppedSeen = dropped;
+    this.#streams.send(JSON.stringify({ kind: "viewers", count }));
   }
-
-  #broadcast(event: LabEvent): void {
-    for (const page of this.#pages) send(page, event);
-  }
-}
-
-function send(page: ServerResponse, event: LabEvent): void {
-  page.write(`data: ${JSON.stringify(event)}\n\n`);
 }
 
 /** One line for the teacher, in the lab's terminal. */

@@ -39,6 +39,12 @@ import type { TraceEvent } from "./trace.ts";
 /** How long trace events wait to be put in time order: two scripts write on two pipes. */
 const REORDER_MS = 80;
 
+/**
+ * The longest trace events are held while more keep coming less than REORDER_MS apart (a
+ * busy conversation): then they are drawn, not held for ever.
+ */
+const HOLD_MAX_MS = 400;
+
 /** The kernel's states after a FIN sent second: the peer's had come already. */
 const CLOSED_SECOND = new Set(["CLOSED", "LAST-ACK"]);
 
@@ -47,6 +53,14 @@ const CLOSED_SECOND = new Set(["CLOSED", "LAST-ACK"]);
  * may be written late: a script can be paused between its close and its trace line.
  */
 const PEER_FIN_MS = 2000;
+
+/**
+ * The arrows kept, to add a script line to one when its trace comes (seconds later at most):
+ * the newest, as many as a page that opens is sent (replay.ts); older ones are forgotten.
+ */
+const ARROWS_KEPT = 1000;
+/** Lines typed and not yet seen sent, kept per party (a party that never sends them). */
+const TYPED_KEPT = 100;
 
 /** How often the kernel's table is read for the states, without a capture. */
 const POLL_MS = 100;
@@ -73,9 +87,13 @@ export class Ladder {
   readonly #lines = new LineMatcher();
   readonly #arrows = new Map<number, Arrow>();
   #nextId = 1;
+  /** The first arrow drawn since the last clear. */
+  #clearedBelow = 1;
   /** Trace mode: events held a moment, to be put in time order. */
   #held: [PartyName, TraceEvent][] = [];
   #flush: NodeJS.Timeout | undefined;
+  /** Since when the oldest event held has waited. */
+  #heldSince: number | undefined;
   /** Trace mode: the FINs drawn, `party>port` (the port it was sent to), and their arrows. */
   readonly #finsDrawn = new Map<string, number>();
   /** Trace mode: the client port of the server's current connection (its last accept). */
@@ -118,12 +136,16 @@ export class Ladder {
 
   /** A line was typed as `party`: the bytes its next send will carry. */
   typed(party: PartyName, line: string): void {
-    this.#typed.set(party, [...(this.#typed.get(party) ?? []), Buffer.from(line)]);
+    this.#typed.set(
+      party,
+      [...(this.#typed.get(party) ?? []), Buffer.from(line)].slice(-TYPED_KEPT),
+    );
   }
 
   /** Forget the arrows drawn so far (the conversation itself goes on). */
   clear(): void {
     this.#arrows.clear();
+    this.#clearedBelow = this.#nextId;
   }
 
   /** Stop the timers: held trace events, the kernel's table. */
@@ -155,8 +177,7 @@ export class Ladder {
       const ev = { clock: "", ms, verb: "other", text: "", addresses: [], ports: [], state };
       this.#held.push([party, { ...ev, fromTable: true } as TraceEvent]);
     }
-    clearTimeout(this.#flush);
-    this.#flush = setTimeout(() => this.#flushHeld(), REORDER_MS);
+    this.#hold();
   }
 
   /** One packet from the capture. */
@@ -183,8 +204,7 @@ export class Ladder {
     if (ev.verb === "sendto" && party !== "server") this.#learn(party, ev.ports[1]);
     if (this.source === "trace") {
       this.#held.push([party, ev]);
-      clearTimeout(this.#flush);
-      this.#flush = setTimeout(() => this.#flushHeld(), REORDER_MS);
+      this.#hold();
       return;
     }
     if (ev.verb === "listen") this.#state("server", "LISTEN");
@@ -197,7 +217,16 @@ export class Ladder {
     }
   }
 
+  /** Draw what is held REORDER_MS after the last event, or once the oldest has waited HOLD_MAX_MS. */
+  #hold(): void {
+    this.#heldSince ??= Date.now();
+    const left = this.#heldSince + HOLD_MAX_MS - Date.now();
+    clearTimeout(this.#flush);
+    this.#flush = setTimeout(() => this.#flushHeld(), Math.max(0, Math.min(REORDER_MS, left)));
+  }
+
   #flushHeld(): void {
+    this.#heldSince = undefined;
     // in the same millisecond, what a script traced goes before what the table said then
     const tableLast = (e: TraceEvent) => (e.fromTable ? 1 : 0);
     const held = this.#held
@@ -218,6 +247,7 @@ export class Ladder {
         i -= 1;
       } else if (!this.#peerFinDrawn(party, ev) && this.#waited(ev) < PEER_FIN_MS) {
         this.#held = held.splice(i); // this FIN and what came after it wait for the peer's
+        this.#heldSince = Date.now();
         this.#flush = setTimeout(() => this.#flushHeld(), REORDER_MS);
         break;
       }
@@ -290,9 +320,11 @@ export class Ladder {
     /** The FIN `from` sent to the port `to`: drawn once, its sender's line added when it tells. */
     const fin = (from: End, to: number | undefined, line?: string) => {
       const key = `${from === "server" ? "server" : client}>${to}`;
-      const drawn = this.#arrows.get(this.#finsDrawn.get(key) ?? 0);
-      if (drawn) {
-        if (line && !drawn.line) {
+      const id = this.#finsDrawn.get(key) ?? 0;
+      const drawn = this.#arrows.get(id);
+      if (id >= this.#clearedBelow) {
+        // drawn already (and maybe forgotten since, long ago: then its line is not added)
+        if (drawn && line && !drawn.line) {
           this.#setLine(drawn, line);
           this.#emit({
             kind: "line",
@@ -392,6 +424,8 @@ export class Ladder {
     };
     arrow.label = arrowLabel(arrow);
     this.#arrows.set(arrow.id, arrow);
+    if (this.#arrows.size > ARROWS_KEPT)
+      this.#arrows.delete(this.#arrows.keys().next().value as number);
     return arrow;
   }
 

@@ -37,6 +37,9 @@ function take<T>(queues: Map<string, T[]>, key: string): T | undefined {
   return queues.get(key)?.shift();
 }
 
+/** At most this many wait for their pair, per key: an arrow or line never paired is forgotten. */
+const WAITING = 100;
+
 function push<T>(queues: Map<string, T[]>, key: string, value: T): void {
-  queues.set(key, [...(queues.get(key) ?? []), value]);
+  queues.set(key, [...(queues.get(key) ?? []), value].slice(-WAITING));
 }

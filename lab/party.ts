@@ -1,13 +1,15 @@
 /**
  * One chat script run by the lab, built and traced as `make` runs it
- * (`node .cache/build/tcp/server.js --trace --port 0`): what it prints comes back as it
- * comes, stdout and stderr apart, and each whole line of stderr too (for its trace).
- * It stays in the lab's process group, so a Ctrl-C in the lab's terminal reaches it too.
+ * (`node .cache/build/tcp/server.js --trace --port 0`), as the user and from the folder
+ * its {@linkcode Runner} says, dying with the lab: what it prints comes back as it comes,
+ * stdout and stderr apart, and each whole line of stderr too (for its trace). It stays in
+ * the lab's process group, so a Ctrl-C in the lab's terminal reaches it too. What is typed
+ * waits in the lab for the script to read it, up to {@linkcode MAX_UNREAD} bytes.
  *
  * @example
  * ```ts
  * import { Party } from "./party.ts";
- * const server = new Party("server", "tcp/server.ts", ["--trace", "--port", "0"], {
+ * const server = new Party("server", "tcp/server.ts", ["--trace", "--port", "0"], runner, {
  *   output: (stream, text) => process.stdout.write(text),
  *   line: (line) => console.log("stderr line:", line),
  *   exit: (how) => console.log("server ended:", how), // "exit 0", "signal SIGTERM"
@@ -20,8 +22,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import { builtScript, ROOT } from "../harness/root.ts";
 import type { PartyName } from "./events.ts";
+import { builtScript } from "./root.ts";
+import type { Runner } from "./run-as.ts";
 
 export interface PartyEvents {
   output(stream: "stdout" | "stderr", text: string): void;
@@ -34,6 +37,9 @@ export interface PartyEvents {
 /** How long a party has to end after SIGTERM before SIGKILL. */
 const GRACE_MS = 2000;
 
+/** What may wait, typed but not read by the script, before more typing is refused. */
+export const MAX_UNREAD = 64 * 1024;
+
 export class Party {
   readonly name: PartyName;
   readonly script: string;
@@ -42,13 +48,14 @@ export class Party {
   ended: string | undefined;
   readonly #done: Promise<void>;
 
-  constructor(name: PartyName, script: string, args: string[], on: PartyEvents) {
+  constructor(name: PartyName, script: string, args: string[], run: Runner, on: PartyEvents) {
     this.name = name;
     this.script = script;
-    this.child = spawn(process.execPath, [join(ROOT, builtScript(script)), ...args], {
-      cwd: ROOT,
+    const command = [...run.prefix, process.execPath, join(run.dir, builtScript(script)), ...args];
+    this.child = spawn(command[0] as string, command.slice(1), {
+      cwd: run.dir,
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      env: run.env,
     });
     this.child.stdin?.on("error", () => {}); // typing to a party that has just exited
     let partial = "";
@@ -75,9 +82,11 @@ export class Party {
     return this.ended === undefined;
   }
 
-  /** Type one line, as at its terminal. */
-  write(line: string): void {
+  /** Type one line, as at its terminal; `false` if it has not read what was typed before. */
+  write(line: string): boolean {
+    if ((this.child.stdin?.writableLength ?? 0) > MAX_UNREAD) return false;
     this.child.stdin?.write(`${line}\n`);
+    return true;
   }
 
   /** Close its stdin, as Ctrl-D does at a terminal. */

@@ -16,13 +16,16 @@
 import { Capture, filterFor } from "./capture.ts";
 import type { LabEvent, PartyName, Source } from "./events.ts";
 import { Ladder } from "./ladder.ts";
-import { Party } from "./party.ts";
+import { MAX_UNREAD, Party } from "./party.ts";
+import type { Runner } from "./run-as.ts";
 import { parseTrace } from "./trace.ts";
 
 export interface SessionOptions {
   kind: "tcp" | "udp";
   /** Try tcpdump; `false` draws from the trace even where it could capture. */
   capture: boolean;
+  /** Who runs the scripts, from where. */
+  runner: Runner;
 }
 
 /** A message for the page, in both languages. */
@@ -56,6 +59,7 @@ export class Session {
   /** Waiting for the server's ready line. */
   #ready: { resolve(port: number): void; reject(err: Error): void } | undefined;
   #stopping = false;
+  #starting: Promise<void> | undefined;
 
   constructor(options: SessionOptions, emit: (event: LabEvent) => void) {
     this.kind = options.kind;
@@ -63,8 +67,16 @@ export class Session {
     this.#emit = emit;
   }
 
-  /** Start the server, the capture (if it can), then the client. */
-  async start(): Promise<void> {
+  /**
+   * Start the server, the capture (if it can), then the client. A {@linkcode stop} meanwhile
+   * ends it: what it had started is stopped, and it throws.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const ready = new Promise<number>((resolve, reject) => {
       this.#ready = { resolve, reject };
     });
@@ -79,7 +91,7 @@ export class Session {
       clearTimeout(timer);
       this.#ready = undefined;
     }
-    if (this.#options.capture) {
+    if (this.#options.capture && !this.#stopping) {
       const filter = filterFor(this.kind, this.#serverPort);
       const capture = await Capture.start(filter, (p) => this.#ladder?.packet(p));
       if (typeof capture === "string") this.why = capture;
@@ -87,6 +99,7 @@ export class Session {
     } else {
       this.why = "--no-capture";
     }
+    if (this.#stopping) throw new Error("stopped while starting");
     this.source = this.#capture ? "wire" : "trace";
     this.#ladder = new Ladder(this.kind, this.source, this.#emit);
     this.#ladder.listening(this.#serverPort);
@@ -99,9 +112,16 @@ export class Session {
   type(party: PartyName, text: string): Message | undefined {
     const p = this.#running(party);
     if (!p.ok) return p.why;
+    if (!p.party.write(text)) {
+      const who = WHO[party];
+      const kib = MAX_UNREAD / 1024;
+      return {
+        en: `${who.en} has not read what was typed before (${kib} KiB wait): not typed`,
+        zh: `${who.zh}还没有读之前输入的内容（${kib} KiB 在等）：没有输入`,
+      };
+    }
     this.#ladder?.typed(party, text);
     this.#emit({ kind: "output", party, stream: "stdin", text: `${text}\n` });
-    p.party.write(text);
   }
 
   /** Ctrl-C (SIGINT) or Ctrl-D (the end of stdin) at `party`'s terminal. */
@@ -132,9 +152,9 @@ export class Session {
     this.#ladder?.clear();
   }
 
-  /** The capture so far as a .pcap file, when tcpdump is capturing. */
-  pcap(): Buffer | undefined {
-    return this.#capture?.bytes();
+  /** The capture, when tcpdump is capturing. */
+  get capture(): Capture | undefined {
+    return this.#capture;
   }
 
   /** The process ids of the parties still running. */
@@ -144,22 +164,30 @@ export class Session {
     );
   }
 
-  /** End every party and the capture, and wait until they have ended. */
+  /**
+   * End every party and the capture, and wait until they have ended, a start under way
+   * included (what it starts meanwhile is stopped too). The capture's file goes with it.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
+    const parties = () => Promise.all([...this.#parties.values()].map((p) => p.stop()));
+    await parties(); // the server: a start waiting for its ready line fails at once
+    await this.#starting?.catch(() => {});
     this.#ladder?.stop();
-    await Promise.all([...this.#parties.values()].map((p) => p.stop()));
+    await parties();
     await this.#capture?.stop();
+    this.#capture?.discard();
   }
 
   #startClient(name: "client" | "client2"): void {
+    if (this.#stopping) return;
     this.#ladder?.clientStarted(name);
     this.#spawn(name, ["--port", String(this.#serverPort)]);
   }
 
   #spawn(name: PartyName, args: string[]): Party {
     const script = `${this.kind}/${name === "server" ? "server" : "client"}.ts`;
-    const party = new Party(name, script, ["--trace", ...args], {
+    const party = new Party(name, script, ["--trace", ...args], this.#options.runner, {
       output: (stream, text) => this.#emit({ kind: "output", party: name, stream, text }),
       line: (line) => this.#line(name, line),
       exit: (exit) => {

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../harness/root.ts";
+import { ROOT } from "./root.ts";
 
 const files = new Map<string, string[]>();
 

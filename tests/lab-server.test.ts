@@ -4,128 +4,26 @@
 
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { get } from "node:http";
-import { createServer, Socket } from "node:net";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { startLab } from "../harness/lab-page.ts";
-import {
-  type Proc,
-  reapAll,
-  remember,
-  spawnProgram,
-  spawnScript,
-  tempDir,
-} from "../harness/procs.ts";
-import { Recorder } from "../harness/recorder.ts";
+import { labCommand, rawRequest, startLab, Watcher } from "../harness/lab-page.ts";
+import { type Proc, reapAll, spawnProgram, spawnScript, tempDir } from "../harness/procs.ts";
 import { haveTool } from "../harness/tools.ts";
-import type { Command, LabEvent } from "../lab/events.ts";
 import { readPcap } from "../lab/pcap.ts";
 import { waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
-/** A page's view of the lab, without the page: the events of `/events`, as they come. */
-class Watcher {
-  events: LabEvent[] = [];
-  readonly log: Recorder;
-  readonly closed: Promise<unknown>;
-  #request: ReturnType<typeof get>;
-
-  constructor(url: string, name = "page") {
-    this.log = new Recorder(`${name} events`, () => "");
-    remember({ transcript: () => `--- ${name} events\n${this.log.text}` });
-    this.#request = get(`${url}/events`);
-    this.closed = once(this.#request, "close");
-    this.#request.on("error", () => {});
-    this.#request.on("response", (res) => {
-      let buffer = "";
-      res.setEncoding("utf8");
-      res.on("data", (text: string) => {
-        buffer += text;
-        const blocks = buffer.split("\n\n");
-        buffer = blocks.pop() ?? "";
-        for (const data of blocks.flatMap((b) =>
-          b.split("\n").filter((l) => l.startsWith("data: ")),
-        )) {
-          const event = JSON.parse(data.slice(6)) as LabEvent;
-          if (event.kind === "replay") this.events = [...event.events];
-          else this.events.push(event);
-          this.log.push(Buffer.from(`${data.slice(6)}\n`));
-        }
-      });
-      res.on("close", () => this.log.close("the lab closed /events"));
-    });
-  }
-
-  /** The events of one kind. */
-  of<K extends LabEvent["kind"]>(kind: K): Extract<LabEvent, { kind: K }>[] {
-    return this.events.filter((e): e is Extract<LabEvent, { kind: K }> => e.kind === kind);
-  }
-
-  /** What `party` has printed on `stream` so far. */
-  printed(party: string, stream = "stdout"): string {
-    return this.of("output")
-      .filter((e) => e.party === party && e.stream === stream)
-      .map((e) => e.text)
-      .join("");
-  }
-
-  /** Wait until `done()` holds. */
-  until(done: (w: this) => boolean, what: string): Promise<void> {
-    return this.log.until(() => done(this), what, true);
-  }
-
-  waitPrinted(party: string, text: string): Promise<void> {
-    return this.until(
-      (w) => w.printed(party).includes(text),
-      `${party} to print ${JSON.stringify(text)}`,
-    );
-  }
-
-  /** The pid of `party` while it runs. */
-  pid(party: string): number {
-    return this.of("party")
-      .filter((e) => e.party === party && e.running)
-      .at(-1)?.pid as number;
-  }
-
-  close(): void {
-    this.#request.destroy();
-  }
-}
-
-function command(url: string, c: Command): Promise<Response> {
-  return fetch(`${url}/command`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(c),
-  });
-}
-
 /** One raw HTTP/1.1 request, as written (no URL normalised on the way): status and body. */
-async function raw(
-  url: string,
-  path: string,
-  method = "GET",
-  host?: string,
-): Promise<[number, string]> {
+function raw(url: string, path: string, method = "GET", host?: string): Promise<[number, string]> {
   const { hostname, port } = new URL(url);
-  const socket = new Socket().connect(Number(port), hostname);
-  await once(socket, "connect");
-  socket.end(
-    `${method} ${path} HTTP/1.1\r\nHost: ${host ?? `${hostname}:${port}`}\r\nConnection: close\r\n\r\n`,
-  );
-  const chunks: Buffer[] = [];
-  socket.on("data", (b: Buffer) => chunks.push(b));
-  await once(socket, "close");
-  const text = Buffer.concat(chunks).toString("utf8");
-  return [
-    Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]),
-    text.split("\r\n\r\n").slice(1).join("\r\n\r\n"),
-  ];
+  const request = `${method} ${path} HTTP/1.1\r\nHost: ${host ?? `${hostname}:${port}`}\r\nConnection: close\r\n\r\n`;
+  return rawRequest(url, request);
 }
+
+const command = labCommand;
 
 /** Whether process `pid` is gone. */
 function gone(pid: number): boolean {
@@ -228,12 +126,11 @@ test("the lab takes commands only as JSON from its own page, and only at its own
   assert.is((await post('{"do":"type","party":"root"}', json)).status, 400);
   assert.is((await post(JSON.stringify({ do: "type", text: "x".repeat(9000) }), json)).status, 413);
   assert.is((await raw(url, "/", "GET", "evil.example:80"))[0], 403); // a DNS-rebound name
-  assert.is((await raw(url, "/", "GET", "localhost"))[0], 200);
-  const early = await post('{"do":"type","text":"hi"}', json); // no page yet: no conversation
-  assert.equal(
-    [early.status, (await early.json()).en],
-    [409, "no conversation yet: open the page"],
-  );
+  const { port } = new URL(url);
+  assert.is((await raw(url, "/", "GET", `localhost:${port}`))[0], 200);
+  assert.is((await raw(url, "/", "GET", "localhost"))[0], 403, "a name is checked whole");
+  // no page is open: the conversation started with the lab, and this line waits for it
+  assert.is((await post('{"do":"type","text":"hi"}', json)).status, 204);
 });
 
 test("make lab says so when its port is in use, and exits 1", async () => {
@@ -261,13 +158,17 @@ test("make lab flags: --help, a bad flag, and --host beyond loopback", async () 
     assert.equal(await lab.waitExit(), { code: 2, signal: null }, bad.join(" "));
     assert.match(lab.stderr, /^lab: .*\nusage: make lab/, bad.join(" "));
   }
-  const open = spawnScript(
-    "lab/main.ts",
-    ["--host", "0.0.0.0", "--port", "0"],
-    "lab --host 0.0.0.0",
-  );
-  await open.waitFor("stderr", "note: 0.0.0.0 is reachable from the network");
-  assert.match(open.stdout, /^lab on http:\/\/0\.0\.0\.0:\d+\n$/);
+  for (const [host, why] of [
+    [
+      "0.0.0.0",
+      "--host 0.0.0.0 is reachable from other machines (0.0.0.0 is not loopback): add --expose",
+    ],
+    ["127.lab.example", "--host 127.lab.example: cannot resolve 127.lab.example ("], // not loopback by its looks
+  ]) {
+    const lab = spawnScript("lab/main.ts", ["--host", host as string], `lab --host ${host}`);
+    assert.equal(await lab.waitExit(), { code: 2, signal: null }, host);
+    assert.ok(lab.stderr.startsWith(`lab: ${why}`), lab.stderr);
+  }
 });
 
 test("two pages watch one conversation; a page that closes or reloads changes nothing", async () => {

@@ -3,7 +3,9 @@
 // As root the arrows come from tcpdump and their order is checked against the capture as
 // tcpdump itself reads it; otherwise they come from --trace, and the order of the FINs is
 // checked against the kernel's states the scripts report.
+import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,9 +15,10 @@ import {
   closeChromium,
   fontsOnly,
   openBrowser,
+  REBOUND_NAME,
 } from "../harness/browser.ts";
-import { LabPage, startLab } from "../harness/lab-page.ts";
-import { ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { childrenOf, LabPage, labCommand, startLab, Watcher } from "../harness/lab-page.ts";
+import { atReap, ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
 
 test.after.each(async () => {
   await closeBrowsers();
@@ -54,6 +57,56 @@ function finsByTheKernel(client: string, server: string): string[][] {
   if (first(client)) orders.push(["client", "server"]);
   if (first(server)) orders.push(["server", "client"]);
   return orders;
+}
+
+/**
+ * A web page of another origin that tries what any site a teacher has open could try
+ * against the lab at `lab`: commands as no-cors fetches, as a CORS fetch, as a form, as a
+ * beacon; reading the events, the capture and the ladder; opening event streams. It writes
+ * what it got into `#report` (JSON) and sets `data-done` when every try has settled.
+ */
+function hostilePage(lab: string): string {
+  const script = `
+const lab = ${JSON.stringify(lab)};
+const type = (text) => JSON.stringify({ do: "type", party: "client", text });
+const outcome = (p) => p.then((r) => (r.type === "opaque" ? "opaque" : "read " + r.status), (e) => e.name);
+const stream = () => new Promise((resolve) => {
+  const events = new EventSource(lab + "/events");
+  events.onmessage = (m) => { events.close(); resolve("read: " + m.data.slice(0, 40)); };
+  events.onerror = () => { events.close(); resolve("error"); };
+});
+const form = () => new Promise((resolve) => {
+  const sink = document.createElement("iframe");
+  sink.name = "sink";
+  document.body.append(sink);
+  const f = document.createElement("form");
+  Object.assign(f, { method: "POST", action: lab + "/command", enctype: "text/plain", target: "sink" });
+  const field = document.createElement("input");
+  field.name = '{"do":"type","party":"client","text":"typed by a form","x":"';
+  field.value = '"}';
+  f.append(field);
+  document.body.append(f);
+  sink.onload = () => resolve("submitted");
+  f.submit();
+});
+const tries = {
+  "no-cors restart": outcome(fetch(lab + "/command", { method: "POST", mode: "no-cors", body: JSON.stringify({ do: "restart" }) })),
+  "no-cors type, as JSON": outcome(fetch(lab + "/command", { method: "POST", mode: "no-cors", headers: { "content-type": "application/json" }, body: type("typed by a web page") })),
+  "cors type": outcome(fetch(lab + "/command", { method: "POST", headers: { "content-type": "application/json" }, body: type("typed through CORS") })),
+  "beacon": (async () => { try { return String(navigator.sendBeacon(lab + "/command", new Blob([type("typed by a beacon")], { type: "text/plain" }))); } catch (e) { return e.name; } })(),
+  "cors events": outcome(fetch(lab + "/events")),
+  "cors capture": outcome(fetch(lab + "/capture.pcap")),
+  "cors ladder": outcome(fetch(lab + "/ladder.mmd")),
+  "no-cors events x20": Promise.all(Array.from({ length: 20 }, () => outcome(fetch(lab + "/events", { mode: "no-cors" })))).then((a) => [...new Set(a)].join()),
+  "event stream": stream(),
+  "form": form(),
+};
+const report = {};
+for (const [name, p] of Object.entries(tries)) report[name] = await p;
+document.querySelector("#report").textContent = JSON.stringify(report);
+document.body.dataset.done = "yes";
+`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>a site</title></head><body><pre id="report"></pre><script type="module">${script}</script></body></html>`;
 }
 
 const problem = browserProblem();
@@ -183,6 +236,76 @@ if (problem && process.env.CI === "true") {
     await lab.type("server", "hi");
     await lab.waitArrow(/^server → client: PSH-ACK .*len 2/);
     assert.is((await lab.arrows()).length, 1);
+  });
+
+  test("a page of another origin, or a name rebound to 127.0.0.1, starts nothing, types nothing, reads nothing", async () => {
+    const { lab, url } = await startLab();
+    const watcher = new Watcher(url, "the teacher's page");
+    await watcher.waitPrinted("client", "宝宝说:");
+    const pid = lab.child.pid as number;
+    const before = childrenOf(pid).map((p) => p.pid);
+    const site = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(hostilePage(url));
+    }).listen(0, "127.0.0.1");
+    await once(site, "listening");
+    atReap(() => site.close());
+    const { port } = site.address() as { port: number };
+    const page = await openBrowser(`http://127.0.0.1:${port}/`);
+    await page.locator("body[data-done=yes]").waitFor();
+    const report = JSON.parse((await page.locator("#report").textContent()) ?? "{}");
+    // "TypeError": refused by the browser; a no-cors answer too, as the lab marks every answer
+    // Cross-Origin-Resource-Policy: same-origin (the lab itself refused them: Sec-Fetch-Site)
+    assert.equal(report, {
+      "no-cors restart": "TypeError",
+      "no-cors type, as JSON": "TypeError",
+      "cors type": "TypeError",
+      beacon: "true",
+      "cors events": "TypeError",
+      "cors capture": "TypeError",
+      "cors ladder": "TypeError",
+      "no-cors events x20": "TypeError",
+      "event stream": "error",
+      form: "submitted",
+    });
+    // The site's name rebound to 127.0.0.1: to the browser, the lab is now that site itself.
+    const rebound = `http://${REBOUND_NAME}:${new URL(url).port}`;
+    const opened = await page.goto(`${rebound}/`);
+    assert.is(opened?.status(), 403);
+    const same = await page.evaluate(async () => [
+      (await fetch("/events")).status,
+      (
+        await fetch("/command", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"do":"restart"}',
+        })
+      ).status,
+      (await fetch("/capture.pcap")).status,
+    ]);
+    assert.equal(same, [403, 403, 403]);
+    // nothing started, nothing typed, no stream opened
+    const typed = await labCommand(url, {
+      do: "type",
+      party: "client",
+      text: "only the teacher types",
+    });
+    assert.is(typed.status, 204);
+    await watcher.waitPrinted("server", "来自宝宝的消息: only the teacher types");
+    assert.is(
+      watcher.printed("client", "stdin") + watcher.printed("server", "stdin"),
+      "only the teacher types\n",
+    );
+    assert.equal(
+      childrenOf(pid)
+        .map((p) => p.pid)
+        .sort(),
+      before.sort(),
+    );
+    assert.ok(
+      watcher.of("viewers").every((v) => v.count === 1),
+      JSON.stringify(watcher.of("viewers")),
+    );
+    assert.not.match(lab.stderr, /a page opened \(2 open\)/);
   });
 
   test("the lab's page names the font to install when the browser cannot draw Chinese", async () => {
