@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll } from "../harness/procs.ts";
 import { runBlock } from "./doc-blocks.ts";
-import { canRunLab, LabNames } from "./lab-netns.ts";
+import { LabNames, labTest } from "./lab-netns.ts";
 
 test.after.each(reapAll);
 
@@ -21,8 +21,11 @@ function counts(out: string): number[] {
   ].map((re) => Number(re.exec(out)?.[1] ?? Number.NaN));
 }
 
-if (canRunLab("the accept-queue lesson", ["ip", "nft", "ss", "nstat", "python3"])) {
-  test("a full accept queue drops the third ACK: the client is ESTAB, the server keeps it in SYN-RECV, sends its SYN-ACK again, and the connection completes once accept() makes room", async () => {
+const nsTest = labTest("the accept-queue lesson", ["ip", "nft", "ss", "nstat", "python3"]);
+
+nsTest(
+  "a full accept queue drops the third ACK: the client is ESTAB, the server keeps it in SYN-RECV, sends its SYN-ACK again, and the connection completes once accept() makes room",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("overflow-ns"));
     const run = await lab.run("overflow.py", runBlock("overflow"));
@@ -39,18 +42,24 @@ if (canRunLab("the accept-queue lesson", ["ip", "nft", "ss", "nstat", "python3"]
       Number(/^TcpExtListenOverflows +(\d+)/m.exec(counters.stdout)?.[1]) >= 1,
       counters.stdout,
     );
-  });
+  },
+);
 
-  test("tcp_abort_on_overflow=1 answers the overflowing ACK with RST: the client's recv raises ConnectionResetError", async () => {
+nsTest(
+  "tcp_abort_on_overflow=1 answers the overflowing ACK with RST: the client's recv raises ConnectionResetError",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("overflow-ns"));
     await lab.run("sysctl", runBlock("abort-on-overflow"));
     const run = await lab.run("overflow.py", runBlock("overflow"));
     assert.match(run.stdout, /^tcp_abort_on_overflow = 1: the server answers with RST$/m);
     assert.match(run.stdout, /^A: recv\(\) raises ConnectionResetError: \[Errno 104\]/m);
-  });
+  },
+);
 
-  test("the SYN queue holds backlog+1; beyond it SYN cookies answer, or with cookies off the SYNs are dropped; tcp_max_syn_backlog limits only without cookies", async () => {
+nsTest(
+  "the SYN queue holds backlog+1; beyond it SYN cookies answer, or with cookies off the SYNs are dropped; tcp_max_syn_backlog limits only without cookies",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("overflow-ns"));
     const queue = runBlock("syn-queue");
@@ -64,7 +73,7 @@ if (canRunLab("the accept-queue lesson", ["ip", "nft", "ss", "nstat", "python3"]
     assert.equal(counts((await lab.run("listen(100), cookies on", wide)).stdout), [12, 0, 0]);
     await lab.run("namespace removed", runBlock("overflow-ns-gone"));
     assert.equal(lab.leftBehind(), []);
-  });
-}
+  },
+);
 
 test.run();

@@ -8,21 +8,23 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { installHint, missingTools } from "../harness/tools.ts";
 import { runBlock } from "./doc-blocks.ts";
-import { canRunLab, LabNames } from "./lab-netns.ts";
+import { LabNames, labTest } from "./lab-netns.ts";
 
 test.after.each(reapAll);
 
 const missing = missingTools(["python3", "ss"]);
-if (missing.length > 0) {
-  console.log(`the closing lesson's Python programs: skipped: ${installHint(missing)}`);
-  if (process.env.CI === "true") {
-    test("CI has python3 and ss for the closing lesson", () =>
-      assert.unreachable(installHint(missing)));
-  }
-} else {
-  test("linger.py: close() leaves TIME-WAIT and the peer reads b''; SO_LINGER 0 sends RST, the peer's recv raises ConnectionResetError, and no state is left", async () => {
+const why = missing.length > 0 ? installHint(missing) : undefined;
+if (why && process.env.CI === "true") {
+  test("CI has python3 and ss for the closing lesson", () => assert.unreachable(why));
+}
+const pythonTest = testUnless(why, "the closing lesson's Python programs:");
+
+pythonTest(
+  "linger.py: close() leaves TIME-WAIT and the peer reads b''; SO_LINGER 0 sends RST, the peer's recv raises ConnectionResetError, and no state is left",
+  async () => {
     const run = spawnProgram("linger.py", ["bash", "-c", runBlock("linger")]);
     assert.equal(await run.waitExit(), { code: 0, signal: null }, run.transcript());
     assert.equal(run.stdout.split("\n"), [
@@ -32,9 +34,12 @@ if (missing.length > 0) {
       "  then the server closes too; the client's port is left in: none",
       "",
     ]);
-  });
+  },
+);
 
-  test("time_wait.py: a server that closes first keeps a TIME-WAIT per connection, goes on accepting, and is rebound only with SO_REUSEADDR", async () => {
+pythonTest(
+  "time_wait.py: a server that closes first keeps a TIME-WAIT per connection, goes on accepting, and is rebound only with SO_REUSEADDR",
+  async () => {
     const run = spawnProgram("time_wait.py", ["bash", "-c", runBlock("busy-time-wait")]);
     assert.equal(await run.waitExit(), { code: 0, signal: null }, run.transcript());
     assert.match(
@@ -43,8 +48,8 @@ if (missing.length > 0) {
     );
     assert.match(run.stdout, /without SO_REUSEADDR cannot bind the port: OSError\(98, /);
     assert.match(run.stdout, /\nwith SO_REUSEADDR \(as the article's server sets it\) it can\n$/);
-  });
-}
+  },
+);
 
 test("Node's resetAndDestroy() closes with RST: the peer gets ECONNRESET", async () => {
   const server = createServer();
@@ -63,8 +68,16 @@ test("Node's resetAndDestroy() closes with RST: the peer gets ECONNRESET", async
   assert.is(err.code, "ECONNRESET");
 });
 
-if (canRunLab("the closing lesson's namespace experiments", ["ip", "nft", "ss", "python3"])) {
-  test("simultaneous_close.py: both FINs sent at once, the server passes through CLOSING, and both sides end in TIME-WAIT", async () => {
+const nsTest = labTest("the closing lesson's namespace experiments", [
+  "ip",
+  "nft",
+  "ss",
+  "python3",
+]);
+
+nsTest(
+  "simultaneous_close.py: both FINs sent at once, the server passes through CLOSING, and both sides end in TIME-WAIT",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("closing-ns"));
     const run = await lab.run("simultaneous_close.py", runBlock("simultaneous-close"));
@@ -78,16 +91,22 @@ if (canRunLab("the closing lesson's namespace experiments", ["ip", "nft", "ss", 
       "client FIN-WAIT-2 server CLOSING",
       "client TIME-WAIT server TIME-WAIT",
     ]);
-  });
+  },
+);
 
-  test("time_wait.py in a namespace with tcp_max_tw_buckets=5 keeps 5 TIME-WAITs of 10", async () => {
+nsTest(
+  "time_wait.py in a namespace with tcp_max_tw_buckets=5 keeps 5 TIME-WAITs of 10",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("closing-ns"));
     const run = await lab.run("tw buckets", runBlock("tw-buckets"));
     assert.match(run.stdout, /^10 connections, each closed by the server first: 5 TIME-WAIT rows/m);
-  });
+  },
+);
 
-  test("tw_reuse.py: with two ports, the third connect fails while both are in TIME-WAIT; tcp_tw_reuse takes one over after a second, and with tcp_tw_reuse=0 it keeps failing", async () => {
+nsTest(
+  "tw_reuse.py: with two ports, the third connect fails while both are in TIME-WAIT; tcp_tw_reuse takes one over after a second, and with tcp_tw_reuse=0 it keeps failing",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("closing-ns"));
     await lab.run("two ports", runBlock("two-ports"));
@@ -109,7 +128,7 @@ if (canRunLab("the closing lesson's namespace experiments", ["ip", "nft", "ss", 
     assert.not.match(off.stdout, /from port/);
     await lab.run("namespace removed", runBlock("closing-ns-gone"));
     assert.equal(lab.leftBehind(), []);
-  });
-}
+  },
+);
 
 test.run();

@@ -18,6 +18,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ourNamespaces } from "../docs/tools/netns.ts";
 import { atReap, type Proc, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 
 /**
@@ -35,17 +36,22 @@ export function labProblem(tools: string[] = ["ip", "nft", "ss"]): string | unde
 }
 
 /**
- * Skip a file's namespace tests with a printed reason, or, under CI=true as root, fail for a
- * missing tool (CI installs them). Returns whether the tests may run.
+ * The `test` of a file's namespace tests: where they cannot run here, `test.skip`, after a
+ * line saying why (so the run counts them as skipped); under CI=true as root, a missing tool
+ * is also a failing test (CI installs them).
+ *
+ * @example
+ * ```ts
+ * const nsTest = labTest("the two-machines lesson", ["ip", "nft", "ss", "nc"]);
+ * nsTest("two machines: ...", async () => {});
+ * ```
  */
-export function canRunLab(what: string, tools?: string[]): boolean {
+export function labTest(what: string, tools?: string[]): typeof test {
   const problem = labProblem(tools);
-  if (!problem) return true;
-  console.log(`${what}: skipped: ${problem}`);
-  if (process.env.CI === "true" && process.getuid?.() === 0) {
+  if (problem && process.env.CI === "true" && process.getuid?.() === 0) {
     test(`CI has the tools for ${what}`, () => assert.unreachable(problem));
   }
-  return false;
+  return testUnless(problem, `${what}:`);
 }
 
 export class LabNames {

@@ -5,21 +5,23 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { installHint, missingTools } from "../harness/tools.ts";
 import { runBlock } from "./doc-blocks.ts";
-import { canRunLab, LabNames } from "./lab-netns.ts";
+import { LabNames, labTest } from "./lab-netns.ts";
 
 test.after.each(reapAll);
 
 const missing = missingTools(["python3", "ip"]);
-if (missing.length > 0) {
-  console.log(`the sizes lesson: skipped: ${installHint(missing)}`);
-  if (process.env.CI === "true") {
-    test("CI has python3 and ip for the sizes lesson", () =>
-      assert.unreachable(installHint(missing)));
-  }
-} else {
-  test("sizes.py: 65,507 bytes is the largest UDP datagram; recvfrom(1024) cuts a longer datagram and loses the rest; recv(1024) splits a longer TCP message and loses nothing", async () => {
+const why = missing.length > 0 ? installHint(missing) : undefined;
+if (why && process.env.CI === "true") {
+  test("CI has python3 and ip for the sizes lesson", () => assert.unreachable(why));
+}
+const sizesTest = testUnless(why, "the sizes lesson:");
+
+sizesTest(
+  "sizes.py: 65,507 bytes is the largest UDP datagram; recvfrom(1024) cuts a longer datagram and loses the rest; recv(1024) splits a longer TCP message and loses nothing",
+  async () => {
     const lo = spawnProgram("ip link show lo", ["bash", "-c", runBlock("lo-mtu")]);
     assert.equal(await lo.waitExit(), { code: 0, signal: null }, lo.transcript());
     assert.match(lo.stdout, /^1: lo: .* mtu 65536 /);
@@ -35,11 +37,14 @@ if (missing.length > 0) {
       "TCP: 2000 bytes sent in one sendall(); recv(1024) returns 1024 + 976: nothing is lost",
       "",
     ]);
-  });
-}
+  },
+);
 
-if (canRunLab("the fragments of the sizes lesson", ["ip", "python3"])) {
-  test("fragments.py: with an MTU of 1500 a 3000-byte datagram leaves as 3 fragments and arrives whole; TCP sends 3 segments of at most the MSS, no fragment", async () => {
+const nsTest = labTest("the fragments of the sizes lesson", ["ip", "python3"]);
+
+nsTest(
+  "fragments.py: with an MTU of 1500 a 3000-byte datagram leaves as 3 fragments and arrives whole; TCP sends 3 segments of at most the MSS, no fragment",
+  async () => {
     const lab = new LabNames(["lab"]);
     await lab.run("namespace", runBlock("sizes-ns"));
     const run = await lab.run("fragments.py", runBlock("fragments"));
@@ -53,7 +58,7 @@ if (canRunLab("the fragments of the sizes lesson", ["ip", "python3"])) {
     ]);
     await lab.run("namespace removed", runBlock("sizes-ns-gone"));
     assert.equal(lab.leftBehind(), []);
-  });
-}
+  },
+);
 
 test.run();

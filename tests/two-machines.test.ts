@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { type Proc, reapAll } from "../harness/procs.ts";
 import { byebye, turn } from "./chat.ts";
 import { runBlock } from "./doc-blocks.ts";
-import { canRunLab, LabNames } from "./lab-netns.ts";
+import { LabNames, labTest } from "./lab-netns.ts";
 
 test.after.each(reapAll);
 
@@ -36,8 +36,11 @@ async function chat(lab: LabNames, block: string, srv: Proc, n = 1): Promise<voi
   await byebye({ kind: "tcp", client, server: srv });
 }
 
-if (canRunLab("the two-machines lesson", ["ip", "nft", "ss", "nc"])) {
-  test("two machines: a server on 127.0.0.1 refuses the other machine, one on 0.0.0.0 chats with it", async () => {
+const nsTest = labTest("the two-machines lesson", ["ip", "nft", "ss", "nc"]);
+
+nsTest(
+  "two machines: a server on 127.0.0.1 refuses the other machine, one on 0.0.0.0 chats with it",
+  async () => {
     const lab = new LabNames(["pc-a", "pc-b", "cloud"]);
     await lab.run("two hosts", runBlock("two-hosts"));
     const local = await server(lab, "server on 127.0.0.1", runBlock("pc-b-server"));
@@ -61,9 +64,12 @@ if (canRunLab("the two-machines lesson", ["ip", "nft", "ss", "nc"])) {
     const seen = await lab.run("ss -tn", runBlock("pc-b-connections"));
     assert.match(seen.stdout, /^ESTAB +0 +0 +192\.168\.1\.20:8001 +192\.168\.1\.10:\d+/m);
     await byebye({ kind: "tcp", client, server: any });
-  });
+  },
+);
 
-  test("two machines: a firewall that drops the SYN leaves the client waiting in SYN-SENT, one that rejects it refuses at once", async () => {
+nsTest(
+  "two machines: a firewall that drops the SYN leaves the client waiting in SYN-SENT, one that rejects it refuses at once",
+  async () => {
     const lab = new LabNames(["pc-a", "pc-b", "cloud"]);
     await lab.run("two hosts", runBlock("two-hosts"));
     const srv = await server(lab, "server on 0.0.0.0", runBlock("pc-b-server-any"));
@@ -81,9 +87,12 @@ if (canRunLab("the two-machines lesson", ["ip", "nft", "ss", "nc"])) {
     await refused(lab, runBlock("pc-a-client"), REFUSED);
     await lab.run("firewall off", runBlock("firewall-off"));
     srv.killGroup("SIGTERM");
-  });
+  },
+);
 
-  test("two machines behind NAT: the client goes out as the router's address, and the server behind it cannot be reached until the router forwards the port", async () => {
+nsTest(
+  "two machines behind NAT: the client goes out as the router's address, and the server behind it cannot be reached until the router forwards the port",
+  async () => {
     const lab = new LabNames(["pc-a", "pc-b", "cloud"]);
     await lab.run("two hosts", runBlock("two-hosts"));
     await lab.run("NAT", runBlock("nat-build"));
@@ -104,7 +113,7 @@ if (canRunLab("the two-machines lesson", ["ip", "nft", "ss", "nc"])) {
     assert.is(router.stdout, "", "the router's own listener heard nothing");
     await lab.run("namespaces removed", runBlock("two-hosts-gone"));
     assert.equal(lab.leftBehind(), []);
-  });
-}
+  },
+);
 
 test.run();
