@@ -4,6 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { NO_PYTHON, py, runCheck } from "./check-run.ts";
 
 test.after.each(reapAll);
@@ -83,10 +84,11 @@ const CASES: Case[] = [
   },
 ];
 
-if (NO_PYTHON) {
-  console.log(`broken-program tests skipped: ${NO_PYTHON}`);
-} else {
-  test("each broken program fails the scenario that should catch it, with the right message, and passes the one beside it", async () => {
+const pythonTest = testUnless(NO_PYTHON, "broken-program tests");
+
+pythonTest(
+  "each broken program fails the scenario that should catch it, with the right message, and passes the one beside it",
+  async () => {
     const runs = await Promise.all(
       CASES.map((c) =>
         runCheck(
@@ -117,7 +119,7 @@ if (NO_PYTHON) {
         `${c.file}: the exit code grades the conversation`,
       );
     }
-  });
-}
+  },
+);
 
 test.run();

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, scriptCommand } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { fixture, NO_PYTHON, PYTHON, py, runCheck } from "./check-run.ts";
 
 test.after.each(reapAll);
@@ -25,10 +26,11 @@ function running(file: string): string[] {
   return found;
 }
 
-if (NO_PYTHON) {
-  console.log(`check cut-off tests skipped: ${NO_PYTHON}`);
-} else {
-  test("make check cuts off a program that hangs and one that floods, each within its bound, and runs one whose prompt shows only on a terminal on one", async () => {
+const pythonTest = testUnless(NO_PYTHON, "check cut-off tests");
+
+pythonTest(
+  "make check cuts off a program that hangs and one that floods, each within its bound, and runs one whose prompt shows only on a terminal on one",
+  async () => {
     const started = Date.now();
     const [hang, flood, tty] = await Promise.all([
       runCheck(["--timeout", "1.5", "tcp-server", ...py("hang_tcp_server.py")], "hang"),
@@ -91,9 +93,12 @@ if (NO_PYTHON) {
       JSON.stringify(program?.scenarios),
     );
     assert.equal(tty.exit, { code: 0, signal: null });
-  });
+  },
+);
 
-  test("make check runs a program with the article's port written into it where that port is free, and says where", async () => {
+pythonTest(
+  "make check runs a program with the article's port written into it where that port is free, and says where",
+  async () => {
     const run = await runCheck([
       "--timeout",
       "3",
@@ -131,9 +136,12 @@ if (NO_PYTHON) {
         : /no network namespace could be made here: the scenarios ran on this machine's real port 8001, which was free, one at a time/,
     );
     assert.match(run.scenario("listen").message ?? "", /^listens on 127\.0\.0\.1:8001$/);
-  });
+  },
+);
 
-  test("the mirrors pass where the article's programs fall: a client that leaves, half-closes or resets, split and long UTF-8, an empty line, UDP with no server and a stranger", async () => {
+pythonTest(
+  "the mirrors pass where the article's programs fall: a client that leaves, half-closes or resets, split and long UTF-8, an empty line, UDP with no server and a stranger",
+  async () => {
     const mirror = (role: string, script: string, only: string) =>
       runCheck(
         [
@@ -165,7 +173,7 @@ if (NO_PYTHON) {
       client.scenario("no-server").message ?? "",
       /^it said: nobody listens on UDP port \d+ on this machine/,
     );
-  });
-}
+  },
+);
 
 test.run();

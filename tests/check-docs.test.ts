@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { LESSONS, lessonLink, slug } from "../check/lessons.ts";
 import { ALL_SCENARIOS } from "../check/scenarios/catalogue.ts";
 import { ROOT, reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { NO_PYTHON } from "./check-run.ts";
 import { blocks, runBlock } from "./doc-blocks.ts";
 
@@ -47,10 +48,11 @@ function normal(report: string): string {
     .trim();
 }
 
-if (NO_PYTHON) {
-  console.log(`lesson run skipped: ${NO_PYTHON}`);
-} else {
-  test("the lesson's report is what its command prints, in English and in 中文 (run as written, through make)", async () => {
+const pythonTest = testUnless(NO_PYTHON, "lesson run");
+
+pythonTest(
+  "the lesson's report is what its command prints, in English and in 中文 (run as written, through make)",
+  async () => {
     const command = runBlock("check-fixture");
     const en = spawnProgram("en", ["bash", "-c", command], {
       env: { LANG: "C.UTF-8", LC_ALL: undefined },
@@ -79,7 +81,7 @@ if (NO_PYTHON) {
       const shown = blocks(page).find((b) => b.lang === "text")?.body ?? "";
       assert.is(normal(proc.stdout), normal(shown), `${page}:\n${proc.transcript()}`);
     }
-  });
-}
+  },
+);
 
 test.run();

@@ -7,16 +7,18 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnScript, tempDir } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { ARTICLE_OUTCOMES, explain, NO_PYTHON, py, runCheck } from "./check-run.ts";
 
 test.after.each(reapAll);
 
 const ROLES = ["tcp-server", "tcp-client", "udp-server", "udp-client"] as const;
 
-if (NO_PYTHON) {
-  console.log(`check tests skipped: ${NO_PYTHON}`);
-} else {
-  test("make check holds the faithful programs to the conversation byte for byte, and finds the article's pitfalls in them", async () => {
+const pythonTest = testUnless(NO_PYTHON, "check tests");
+
+pythonTest(
+  "make check holds the faithful programs to the conversation byte for byte, and finds the article's pitfalls in them",
+  async () => {
     const runs = await Promise.all(
       ROLES.map((role) =>
         runCheck(["--timeout", "4", role, ...py(`faithful_${role.replace("-", "_")}.py`)], role),
@@ -48,9 +50,12 @@ if (NO_PYTHON) {
       }
       assert.ok(program.seconds < 15, `${role}: ${program.seconds} s`);
     }
-  });
+  },
+);
 
-  test("make check's report gives each pitfall one line and its lesson, in English and in 中文, and --strict counts them", async () => {
+pythonTest(
+  "make check's report gives each pitfall one line and its lesson, in English and in 中文, and --strict counts them",
+  async () => {
     const args = ["--only", "stdin-ends,prompt", "tcp-client", ...py("faithful_tcp_client.py")];
     const en = spawnScript("check/main.ts", ["--lang", "en", ...args], "en");
     const zh = spawnScript("check/main.ts", ["--strict", ...args], "zh", {
@@ -69,9 +74,12 @@ if (NO_PYTHON) {
       /≈ stdin-ends +标准输入结束时 input\(\) 抛出 EOFError：打印了异常栈，和文章程序一样。\n +阅读：docs\/zh\/06-pitfalls\.md#标准输入结束\n/,
     );
     assert.match(zh.stdout, /未通过：有场景没有通过（--strict 也计入健壮性场景）。/);
-  });
+  },
+);
 
-  test("make check writes JUnit XML for grading tools: conversation failures fail, robustness is skipped unless --strict", async () => {
+pythonTest(
+  "make check writes JUnit XML for grading tools: conversation failures fail, robustness is skipped unless --strict",
+  async () => {
     const dir = tempDir();
     const xml = join(dir, "check.xml");
     const run = await runCheck([
@@ -96,9 +104,12 @@ if (NO_PYTHON) {
       text,
       /<testcase classname="udp-server\.robustness" name="udp-server\/stdin-ends: [^"]+" time="[\d.]+"><skipped message="as-article: input\(\) raised EOFError/,
     );
-  });
+  },
+);
 
-  test("make check refuses a command line it cannot read: usage on stderr, exit 2", async () => {
+pythonTest(
+  "make check refuses a command line it cannot read: usage on stderr, exit 2",
+  async () => {
     for (const args of [
       ["tcp-sever", "--", "python3", "x.py"],
       ["tcp-server"],
@@ -110,7 +121,7 @@ if (NO_PYTHON) {
       assert.match(proc.stderr, /^check: .+\nusage: make check/);
       assert.is(proc.stdout, "");
     }
-  });
-}
+  },
+);
 
 test.run();
