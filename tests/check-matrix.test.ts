@@ -164,7 +164,7 @@ const articleTest = article && !NO_PYTHON ? test : test.skip;
 articleTest(
   "make check --dir: the article's four programs pass every conversation scenario byte for byte, and fall where docs/06 says",
   async () => {
-    const run = await runCheck(["--dir", article, "--pair", "both"]);
+    const run = await runCheck(["--dir", article as string, "--pair", "both"]);
     const subjects = run.programs.map((p) => p.subject);
     assert.equal(subjects, [...ROLES, "tcp-pair", "udp-pair"], "all four programs and both pairs");
     for (const program of run.programs) {
