@@ -1,6 +1,8 @@
 // tcp-udp-chat: install the Node dependencies once, safely, however many makes ask at once.
-// Run:  node tools/deps.mjs chat    what running the chat scripts needs: `npm ci --omit=dev`
-//                                   (amaro, the type stripper, for a Node that has none)
+// Run:  node tools/deps.mjs chat    what running the chat scripts needs: `npm ci --omit=dev
+//                                   --omit=optional` (amaro, the type stripper, for a Node that has none)
+//       node tools/deps.mjs broker  what the room's --redis needs besides: `npm ci --omit=dev`
+//                                   (the optional @redis/client; tcp/room/redis-client.ts asks)
 //       node tools/deps.mjs dev     everything the tests, lint and docs need: `npm ci`
 // make (and tools/build.mjs) call it for you. Node alone runs it: no shell, so it works where
 // there is none (Windows). One make installs; any other started meanwhile waits for it, says
@@ -30,16 +32,29 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { giveBack, ROOT } from "./owner.mjs";
 
+// Each profile is served by its own stamp or by a larger install's (`servedBy`).
 const PROFILES = {
   chat: {
-    flags: ["--omit=dev"],
+    flags: ["--omit=dev", "--omit=optional"],
     stamp: "node_modules/.installed-chat",
+    servedBy: ["node_modules/.installed-broker", "node_modules/.installed"],
     what: `the type stripper the chat scripts need on Node ${process.version}`,
+    instead:
+      "To chat with no install at all, use Node >= 22.18, which strips the types itself: node tcp/server.ts",
+  },
+  broker: {
+    flags: ["--omit=dev"],
+    stamp: "node_modules/.installed-broker",
+    servedBy: ["node_modules/.installed"],
+    what: "the Redis client the room's --redis needs (@redis/client)",
+    instead: "Without --redis the room needs nothing more: make room-server",
   },
   dev: {
     flags: [],
     stamp: "node_modules/.installed",
+    servedBy: [],
     what: "the Node dependencies for tests, lint and docs",
+    instead: "",
   },
 };
 const LOCK = ".cache/install.lock"; // holds the installer's pid; made atomically, or not at all
@@ -53,16 +68,17 @@ const RETRIES = [
 const at = (path) => join(ROOT, path);
 const mtime = (path) => (existsSync(at(path)) ? statSync(at(path)).mtimeMs : -1);
 
-/** Whether `stamp` is there and newer than what it was installed from (a full install serves chat too). */
-function fresh(stamp) {
+/** Whether `stamps` (a profile's, or a larger install's) is there and newer than what it was installed from. */
+function fresh(stamps) {
   const source = Math.max(mtime("package.json"), mtime("package-lock.json"));
-  return [stamp, "node_modules/.installed"].some((s) => mtime(s) > source);
+  return stamps.some((s) => mtime(s) > source);
 }
 
-/** Install `profile` ("chat" or "dev") unless it is installed already. */
+/** Install `profile` ("chat", "broker" or "dev") unless it is installed already. */
 export async function install(profile) {
-  const { flags, stamp, what } = PROFILES[profile];
-  if (fresh(stamp)) return;
+  const { flags, stamp, servedBy, what, instead } = PROFILES[profile];
+  const stamps = [stamp, ...servedBy];
+  if (fresh(stamps)) return;
   try {
     mkdirSync(at(".cache"), { recursive: true });
   } catch (err) {
@@ -81,7 +97,7 @@ export async function install(profile) {
   process.once("SIGINT", () => process.exit(130));
   process.once("SIGTERM", () => process.exit(143));
 
-  if (fresh(stamp)) return release(cleanup); // the make we waited for has installed it
+  if (fresh(stamps)) return release(cleanup); // the make we waited for has installed it
   for (const old of readdirSync(at(".cache")).filter((f) => f.startsWith("install-stage."))) {
     rmSync(at(`.cache/${old}`), { recursive: true, force: true }); // left by an install cut short
   }
@@ -101,11 +117,11 @@ export async function install(profile) {
   if (status !== 0) {
     fail(
       `cannot install ${what}: npm ci failed (its message is above; is the npm registry reachable?).\n` +
-        "Nothing was changed. To chat with no install at all, use Node >= 22.18, which strips the types itself: node tcp/server.ts",
+        `Nothing was changed.${instead ? ` ${instead}` : ""}`,
     );
   }
   // from here on, nothing is trusted until the stamp
-  for (const s of [PROFILES.chat.stamp, PROFILES.dev.stamp]) rmSync(at(s), { force: true });
+  for (const { stamp: s } of Object.values(PROFILES)) rmSync(at(s), { force: true });
   if (existsSync(at("node_modules"))) renameSync(at("node_modules"), join(stage, "old"));
   renameSync(join(stage, "node_modules"), at("node_modules"));
   writeFileSync(at(stamp), "");
@@ -205,7 +221,7 @@ function npm(args, cwd) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profile = process.argv[2] ?? "dev";
   if (!(profile in PROFILES)) {
-    console.error("usage: node tools/deps.mjs chat|dev");
+    console.error("usage: node tools/deps.mjs chat|broker|dev");
     process.exit(2);
   }
   await install(profile);
