@@ -9,15 +9,18 @@
 // A line you type goes to every other member as "<name> line". Commands: /nick NAME,
 // /msg NAME text, /me action, /who, /quit, /help. The server's own terminal speaks as @room
 // and can /kick. Defaults: 127.0.0.1:8003, at most 100 members (--max-clients N).
+// With --redis URL, any number of these servers hold one room through Redis: a member of
+// any of them hears every other member (docs/25-many-servers.md, tcp/room/broker.ts).
 import { readFileSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
-import { chatArgs, whole } from "../shared/args.ts";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { chatArgs, text, whole } from "../shared/args.ts";
 import { hostPort } from "../shared/host-port.ts";
 import { LineFramer } from "../shared/line-framer.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { onExitSignal } from "../shared/signals.ts";
 import { note, setNoteSink, trace } from "../shared/stderr.ts";
 import { listenOn } from "../shared/tcp-listen.ts";
+import type { Broker, RoomSide } from "./room/broker.ts";
 import { LivePrompt } from "./room/live-prompt.ts";
 import { NAME_RULE, NameBook } from "./room/names.ts";
 import { foreignBytes, foreignLine } from "./room/not-chat.ts";
@@ -37,6 +40,7 @@ const args = chatArgs({
     perAddress: whole(20, 1, "most members from one address (never more than half the room)"),
     lineTime: whole(30, 1, "seconds to finish a line once begun"),
     idle: whole(3600, 1, "seconds of silence before a member is let go"),
+    redis: text("URL", "one room across servers, through Redis at URL (redis://127.0.0.1:6379)"),
   },
 });
 const { rate: RATE, burst: BURST, lineTime: LINE_TIME, idle: IDLE } = args;
@@ -68,6 +72,7 @@ interface Member {
   lineSince: number; // when the unfinished line began, or 0
   readonly since: number; // when it connected
   spoke: boolean; // whether a whole line has come from it yet (its /nick counts)
+  busy: boolean; // waiting for the room's other servers: nothing more is heard from it meanwhile
 }
 
 const members = new Set<Member>();
@@ -75,6 +80,9 @@ const taken = new NameBook();
 let joinedCount = 0;
 const perAddress = new Map<string, number>();
 let joinedEver = 0;
+/** With --redis: the other servers of the room, through Redis (tcp/room/broker.ts). */
+let broker: Broker | undefined;
+const CUT_OFF = "the room's servers cannot reach each other just now (Redis is away)";
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
 // falls quiet, two collections give that memory back (tcp/room/quiet-gc.ts).
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
@@ -104,8 +112,12 @@ function tell(member: Member, line: string): void {
   send(member, text, Buffer.byteLength(text));
 }
 
-/** Send a line to every member but `from`, and show it on the server's stdout. */
-function broadcast(from: Member | undefined, line: string): void {
+/**
+ * Send a line to every member but `from`, and show it on the server's stdout; with
+ * `everywhere`, to the members of the room's other servers too.
+ */
+function broadcast(from: Member | undefined, line: string, everywhere = true): void {
+  if (everywhere) broker?.say(line);
   shown.push(line);
   atTurnEnd(log, true);
   const text = `${line}\n`;
@@ -126,8 +138,7 @@ function names(): string[] {
 }
 
 /** Who is here, in lines of at most WHO_PER_LINE names: a list of 1,000 still arrives whole. */
-function who(): string[] {
-  const all = names();
+function who(all = names()): string[] {
   const lines: string[] = [];
   for (let i = 0; i < all.length; i += WHO_PER_LINE) {
     const part =
@@ -150,25 +161,39 @@ function command(member: Member, line: string): void {
   const arg = line.slice(verb.length + 1).trim();
   if (verb === "/nick") {
     const problem = taken.problem(arg, member.name);
+    const name = arg.normalize("NFC");
     if (problem) tell(member, `* error: cannot take '${safeText(arg)}': ${problem}`);
     else if (!member.renames.take()) tell(member, "* error: too many renames: wait a little");
-    else rename(member, arg.normalize("NFC"));
+    else if (!broker) rename(member, name);
+    else
+      awaitBroker(member, async (b) => {
+        const why = await b.presence.claim(name, member.name);
+        if (why) tell(member, `* error: cannot take '${safeText(arg)}': ${why}`);
+        else rename(member, name);
+      });
   } else if (verb === "/msg") {
     const to = named(target);
     const text = safeText(rest.join(" "));
-    if (!to || to === member) tell(member, `* error: nobody here is called '${safeText(target)}'`);
+    const nobody = `* error: nobody here is called '${safeText(target)}'`;
+    if (to === member || target === "") tell(member, nobody);
     else if (text === "") tell(member, "* error: /msg NAME text");
-    else {
+    else if (to) {
       trace(`private ${Buffer.byteLength(text)} bytes from ${member.name} to ${to.name}`);
       tell(to, `<${member.name} to you> ${text}`);
       tell(member, `<you to ${to.name}> ${text}`);
-    }
+    } else if (!broker) tell(member, nobody);
+    else
+      awaitBroker(member, async (b) => {
+        const found = await b.whisper(target, `<${member.name} to you> ${text}`);
+        tell(member, found ? `<you to ${target}> ${text}` : nobody);
+      });
   } else if (verb === "/me" && arg !== "") {
     const action = `• ${member.name} ${safeText(arg)}`;
     broadcast(member, action);
     tell(member, action); // the sender sees it too: it reads as a line of the room, not as typed
   } else if (verb === "/who") {
-    for (const w of who()) tell(member, w);
+    if (broker?.up) awaitBroker(member, async (b) => tellAll(member, who(await b.presence.who())));
+    else tellAll(member, broker ? [...who(), `* (this server only: ${CUT_OFF})`] : who());
   } else if (verb === "/quit") {
     tell(member, "* bye");
     flushAll();
@@ -178,6 +203,30 @@ function command(member: Member, line: string): void {
   } else {
     tell(member, `* error: unknown command ${safeText(verb)}. ${HELP}`);
   }
+}
+
+function tellAll(member: Member, lines: string[]): void {
+  for (const line of lines) tell(member, line);
+}
+
+/**
+ * Ask the room's other servers something for `member` (a name, a private line, /who): it
+ * is heard no further until the answer, so that its lines keep their order.
+ */
+function awaitBroker(member: Member, work: (b: Broker) => Promise<void>): void {
+  const b = broker;
+  if (!b?.up) {
+    tell(member, `* error: ${CUT_OFF}: try again in a moment`);
+    return;
+  }
+  member.busy = true;
+  member.sock.pause();
+  work(b)
+    .catch(() => tell(member, `* error: ${CUT_OFF}: try again in a moment`))
+    .finally(() => {
+      member.busy = false;
+      release(member);
+    });
 }
 
 function rename(member: Member, name: string): void {
@@ -203,6 +252,7 @@ function hear(member: Member, line: string): void {
  * Fairness: one member is heard for at most TURN_SHARE lines a turn, then the others.
  */
 function release(member: Member): void {
+  if (member.busy) return; // it waits for the room's other servers: heard once they answer
   for (let heard = 0; !member.sock.destroyed && !member.leaving; heard++) {
     for (; member.framer.tooLong > 0; member.framer.tooLong--) {
       tell(member, `* error: a line over ${MAX_LINE} bytes was not sent`);
@@ -219,6 +269,7 @@ function release(member: Member): void {
     }
     member.held = undefined;
     hear(member, line);
+    if (member.busy) return;
   }
   if (member.lines.full) member.warned = false;
   member.sock.resume();
@@ -235,21 +286,44 @@ function slowDown(member: Member, cost: number): void {
   member.wake = setTimeout(() => release(member), member.lines.msUntil(cost));
 }
 
-function join(member: Member, name: string): void {
+/** `member` joins as `name`; `all`: everyone in the room now (across its servers too). */
+function join(member: Member, name: string, all = names()): void {
   member.name = name;
   member.joined = true;
   taken.add(name);
   joinedCount += 1;
   trace(`join ${member.peer} as ${name}`);
-  const others = joinedCount - 1;
+  const others = all.filter((n) => n !== name);
   const here =
-    others > WHO_PER_LINE
-      ? `${others} others (/who lists them)`
-      : names()
-          .filter((n) => n !== name)
-          .join(", ");
+    others.length > WHO_PER_LINE ? `${others.length} others (/who lists them)` : others.join(", ");
   tell(member, `* welcome, ${name}. Here: ${here || "nobody yet"}. /help for commands`);
   broadcast(member, `* ${name} joined`);
+}
+
+/**
+ * `member` joins as `nick` (or as userN): at once on a server of its own; with --redis,
+ * once the name is claimed across the room.
+ */
+function startJoin(member: Member, nick: string | undefined): void {
+  const cannot = (why: string) => {
+    member.leaving = true;
+    refuse(member.sock, why);
+  };
+  if (!broker) join(member, nick?.normalize("NFC") ?? freeName());
+  else if (!broker.up) cannot(`${CUT_OFF}: try again in a moment`);
+  else
+    awaitBroker(member, async (b) => {
+      try {
+        const name = nick?.normalize("NFC") ?? (await b.presence.freeName());
+        const why = nick === undefined ? undefined : await b.presence.claim(name);
+        if (why !== undefined) return cannot(`cannot join as '${safeText(nick ?? "")}': ${why}`);
+        const all = await b.presence.who();
+        if (member.sock.destroyed || member.leaving) return b.presence.release(name); // gone meanwhile
+        join(member, name, all);
+      } catch {
+        cannot(`${CUT_OFF}: try again in a moment`);
+      }
+    });
 }
 
 /** Tell a connection why it cannot stay, and close it at once, whatever it does next. */
@@ -340,9 +414,10 @@ function arrive(sock: Socket): void {
     lineSince: 0,
     since: Date.now(),
     spoke: false,
+    busy: false,
   };
   members.add(member);
-  const joinWait = setTimeout(() => join(member, freeName()), JOIN_WAIT_MS);
+  const joinWait = setTimeout(() => startJoin(member, undefined), JOIN_WAIT_MS);
 
   let firstChunk = true;
   sock.on("data", (chunk: Buffer) => {
@@ -360,8 +435,8 @@ function arrive(sock: Socket): void {
       member.spoke = true;
       const why = foreignLine(first);
       if (why) return goAway(member, why);
-      if (member.joined)
-        member.held = first; // named already (it waited): a message, or a /nick
+      if (member.joined || member.busy)
+        member.held = first; // named already (it waited), or being named: a message, or a /nick
       else {
         clearTimeout(joinWait);
         const nick = first.startsWith("/nick ") ? first.slice(6).trim() : undefined;
@@ -371,8 +446,8 @@ function arrive(sock: Socket): void {
           refuse(sock, `cannot join as '${safeText(nick ?? "")}': ${problem}`);
           return;
         }
-        join(member, nick?.normalize("NFC") ?? freeName());
         if (nick === undefined) member.held = first;
+        startJoin(member, nick);
       }
     }
     release(member);
@@ -387,6 +462,7 @@ function arrive(sock: Socket): void {
     members.delete(member);
     if (!member.joined) return;
     taken.delete(member.name);
+    broker?.presence.release(member.name);
     joinedCount -= 1;
     const unfinished = member.framer.end();
     if (unfinished !== undefined) hear(member, unfinished);
@@ -426,18 +502,25 @@ setInterval(() => {
   }
 }, 1000).unref();
 
+function kick(member: Member): void {
+  broadcast(member, `* ${member.name} was removed by the room's operator`);
+  letGo(member, "removed by the room's operator");
+}
+
 /** The operator, at the server's own terminal: speaks as @room, and can /who and /kick. */
 function operator(line: string): void {
   const [verb = "", target = ""] = line.trim().split(/\s+/);
   if (line.trim() === "") return;
-  if (verb === "/who") prompt.show(`${who().join("\n") || "* nobody here"}\n`);
-  else if (verb === "/kick") {
+  const nobody = () => prompt.note(`nobody here is called '${safeText(target)}'`);
+  if (verb === "/who") {
+    const show = (all?: string[]) => prompt.show(`${who(all).join("\n") || "* nobody here"}\n`);
+    if (broker?.up) broker.presence.who().then(show, () => show());
+    else show();
+  } else if (verb === "/kick") {
     const member = named(target);
-    if (!member) prompt.note(`nobody here is called '${safeText(target)}'`);
-    else {
-      broadcast(member, `* ${member.name} was removed by the room's operator`);
-      letGo(member, "removed by the room's operator");
-    }
+    if (member) kick(member);
+    else if (broker?.up) broker.kick(target).then((found) => found || nobody(), nobody);
+    else nobody();
   } else if (verb.startsWith("/"))
     prompt.note("room commands: /who, /kick NAME; any other line goes to everyone as @room");
   else broadcast(undefined, `<@room> ${safeText(line)}`);
@@ -474,16 +557,80 @@ const maxClients = fitDescriptors(args.maxClients);
 /** One address may hold at most half the room, whatever --per-address says. */
 const perAddressCap = Math.min(args.perAddress, Math.max(1, Math.floor(maxClients / 2)));
 
+/** What this server does with what the room's other servers say (with --redis). */
+const otherServers: RoomSide = {
+  heard: (lines) => {
+    for (const line of lines) broadcast(undefined, line, false);
+  },
+  whisper: (name, line) => {
+    const member = named(name);
+    if (member) tell(member, line);
+  },
+  kicked: (name) => {
+    const member = named(name);
+    if (member) kick(member);
+  },
+  down: (why) => {
+    note(`cut off from the room's other servers: ${why}`);
+    const here = `you hear only the ${joinedCount} here, and they you`;
+    broadcast(undefined, `* ${CUT_OFF}: ${why}. Until it is back, ${here}`, false);
+  },
+  up: (ms, takenMeanwhile) => {
+    const away = `after ${(ms / 1000).toFixed(1)} s`;
+    note(`the room's servers reach each other again, ${away}`);
+    broadcast(
+      undefined,
+      `* the room is whole again, ${away}: what was said on its other servers meanwhile is lost, and what was said here did not reach them`,
+      false,
+    );
+    for (const name of takenMeanwhile) {
+      const member = named(name);
+      if (member) awaitBroker(member, (b) => renameTaken(b, member));
+    }
+  },
+  names,
+};
+
+/** A name another server's member took while the room was in pieces: ours gets a fresh one. */
+async function renameTaken(b: Broker, member: Member): Promise<void> {
+  const name = await b.presence.freeName();
+  tell(
+    member,
+    `* another server's member took the name ${member.name} meanwhile: yours is now ${name}`,
+  );
+  rename(member, name);
+}
+
+/** Join the room's other servers through Redis at `url` (tcp/room/broker.ts, loaded only now). */
+async function openBroker(url: string): Promise<Broker> {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js"; // run as .ts, or built
+  const { Broker } = (await import(`./room/broker${ext}`)) as typeof import("./room/broker.ts");
+  return Broker.open(url, hostPort(args.host, args.port), otherServers);
+}
+
 const server = createServer(
   { keepAlive: true, keepAliveInitialDelay: 60_000, noDelay: true },
   arrive,
 );
+if (args.redis !== undefined) broker = await openBroker(args.redis);
 await listenOn(server, { host: args.host, port: args.port }, 511);
 server.on("error", (err: NodeJS.ErrnoException) => note(`cannot take a newcomer: ${err.code}`));
+if (broker) {
+  const { address, port } = server.address() as AddressInfo;
+  broker.relabel(hostPort(address, port));
+  prompt.note(`one of the room's servers, through Redis at ${args.redis}`);
+}
 prompt.note("type here to speak to the room as @room; /who, /kick NAME");
 
 onExitSignal(() => {
-  broadcast(undefined, "* the room is closing");
+  broadcast(
+    undefined,
+    broker
+      ? "* this server is closing: the room goes on at its other servers"
+      : "* the room is closing",
+    false,
+  );
   flushAll();
+  broker?.close();
   for (const member of members) member.sock.end();
 });

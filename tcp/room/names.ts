@@ -15,6 +15,7 @@
  * names.problem("аlice"); // "it mixes scripts (Cyrillic, Latin)"
  * names.problem("ALICE"); // "alice is here: pick another name"
  * names.problem("Alice", "alice"); // undefined: your own name in another case
+ * lookOf("аlice") === lookOf("alice"); // true: what a room of many servers claims
  * ```
  * @module
  */
@@ -95,6 +96,22 @@ function keys(name: string): { key: string; look: string } {
   return { key, look: skeleton(key).replace(/\p{M}/gu, "") };
 }
 
+/**
+ * What a name looks like: its skeleton, marks left out (ali̇ce and аlice look like alice).
+ * A room of many servers claims this in Redis (tcp/room/presence.ts), so that no two of
+ * its servers ever hold two names that look alike.
+ */
+export function lookOf(name: string): string {
+  return keys(name.normalize("NFC")).look;
+}
+
+/** Why `name` cannot be taken while `holder` holds a name that looks like it. */
+export function heldBy(name: string, holder: string): string {
+  return fold(name.normalize("NFC")) === fold(holder)
+    ? `${holder} is here: pick another name`
+    : `it looks like ${holder}, who is here`;
+}
+
 /** More marks on one letter than any language writes (Vietnamese stacks two): "zalgo". */
 const STACKED = /\p{M}{3,}/u;
 
@@ -131,10 +148,8 @@ export class NameBook {
       return `it mixes scripts (${scripts.join(", ")})`;
     }
     const { key, look } = keys(nfc);
-    const same = this.#byKey.get(key);
-    if (same !== undefined && same !== own) return `${same} is here: pick another name`;
-    const alike = this.#byLook.get(look);
-    if (alike !== undefined && alike !== own) return `it looks like ${alike}, who is here`;
+    const same = this.#byKey.get(key) ?? this.#byLook.get(look);
+    if (same !== undefined && same !== own) return heldBy(nfc, same);
     return undefined;
   }
 }

@@ -1,0 +1,110 @@
+// The Redis client is the room's only when --redis asks for it (tools/deps.mjs broker,
+// tcp/room/redis-client.ts): a plain make room-server installs no Redis client, the first
+// --redis installs it once, with the same lock and messages as every other install. npm is
+// a stand-in that records how it was called and "installs" copies of this project's own
+// packages (or fails as npm does when the registry cannot be reached, for the Redis client
+// alone), so nothing is fetched from the npm registry.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ROOT, readPort, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { redisServer, redisTests } from "./room-redis-kit.ts";
+
+test.after.each(reapAll);
+const redisTest = redisTests("the first --redis install test");
+
+/** A copy of what `make room-server` needs, with a stand-in npm first on PATH. */
+function freshCopy() {
+  const dir = tempDir("tcp-udp-chat-broker-");
+  for (const path of [
+    "Makefile",
+    "package.json",
+    "package-lock.json",
+    "tools",
+    "tcp",
+    "udp",
+    "shared",
+  ]) {
+    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+  }
+  mkdirSync(join(dir, "bin"));
+  // amaro always; the optional Redis client unless optional packages are left out
+  writeFileSync(
+    join(dir, "bin/npm"),
+    `#!/bin/sh
+echo "npm $*" >> "${dir}/npm.log"
+mkdir -p node_modules && cp -R "${ROOT}node_modules/amaro" node_modules/amaro
+case "$*" in
+  *--omit=optional*) ;;
+  *) if [ -e "${dir}/registry-down" ]; then echo "npm error code ECONNREFUSED" >&2; exit 1; fi
+     mkdir -p node_modules/@redis && cp -R "${ROOT}node_modules/@redis/client" node_modules/@redis/client ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  const env = { PATH: `${join(dir, "bin")}:${process.env.PATH}` };
+  return {
+    dir,
+    room: (name: string, args: string) =>
+      spawnProgram(name, ["make", "-s", "room-server", `ARGS=--port 0 ${args}`], { cwd: dir, env }),
+    npmCalls: (): string[] => {
+      const log = join(dir, "npm.log");
+      return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
+    },
+    hasRedisClient: () => existsSync(join(dir, "node_modules/@redis/client")),
+  };
+}
+
+const stripsItself = "stripTypeScriptTypes" in (await import("node:module"));
+
+test("a plain make room-server installs no Redis client (nothing at all on a Node that strips types)", async () => {
+  const copy = freshCopy();
+  const room = copy.room("make room-server", "");
+  await readPort(room);
+  await room.stop("SIGTERM");
+  // on an older Node: amaro alone, the optional Redis client left out
+  assert.equal(
+    copy.npmCalls().map((c) => c.includes("ci --omit=dev --omit=optional ")),
+    stripsItself ? [] : [true],
+  );
+  assert.not.ok(copy.hasRedisClient(), "no Redis client installed");
+});
+
+test("with the registry down, the first --redis says what failed and that the room needs nothing without it", async () => {
+  const copy = freshCopy();
+  writeFileSync(join(copy.dir, "registry-down"), "");
+  const room = copy.room("make room-server --redis", "--redis redis://127.0.0.1:1");
+  const exit = await room.waitExit();
+  assert.ok(exit.code !== 0, room.transcript());
+  assert.match(
+    room.stderr,
+    /cannot install the Redis client the room's --redis needs \(@redis\/client\): npm ci failed .*\nNothing was changed\. Without --redis the room needs nothing more: make room-server\n/,
+  );
+  assert.not.match(room.stderr, /listening on/);
+  assert.not.ok(copy.hasRedisClient());
+});
+
+redisTest(
+  "the first --redis installs the Redis client once (npm ci --omit=dev, the same lock), then the room joins Redis",
+  async () => {
+    const redis = await redisServer();
+    const copy = freshCopy();
+    const first = copy.room("first --redis", `--redis ${redis.url}`);
+    await readPort(first);
+    assert.match(
+      first.stderr,
+      /installing the Redis client the room's --redis needs \(@redis\/client\) \(npm ci --omit=dev\)\.\.\.\n/,
+    );
+    await first.waitFor("stderr", `one of the room's servers, through Redis at ${redis.url}\n`);
+    const second = copy.room("second --redis", `--redis ${redis.url}`);
+    await readPort(second);
+    assert.not.match(second.stderr, /installing/);
+    const calls = copy.npmCalls().filter((c) => !c.includes("--omit=optional"));
+    assert.is(calls.length, 1, copy.npmCalls().join("\n"));
+    assert.match(calls[0] as string, /^npm ci --omit=dev /);
+    assert.ok(copy.hasRedisClient());
+  },
+);
+
+test.run();
