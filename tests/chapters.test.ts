@@ -18,6 +18,7 @@ import {
   spawnScript,
   startServer,
 } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint, missingTools } from "../harness/tools.ts";
 import { tcpSilence, udpSilence } from "../shared/silence.ts";
 import { byebye, turn } from "./chat.ts";
@@ -88,14 +89,14 @@ const HALF_CLOSE =
   /will send no more \(it exited, or half-closed: TCP cannot tell until we send\)\n/;
 
 const noSs = missingTools(["ss", "nc"]);
-if (noSs.length > 0) {
-  console.log(`the ss lessons' tests skipped: ${installHint(noSs)}`);
-  if (process.env.CI === "true") {
-    test("CI has ss and nc for the lessons on sockets", () =>
-      assert.unreachable(installHint(noSs)));
-  }
-} else {
-  test("ss shows the mirror's listening socket and six clients: one served, four waiting with their bytes unread, the sixth reset; /proc agrees", async () => {
+if (noSs.length > 0 && process.env.CI === "true") {
+  test("CI has ss and nc for the lessons on sockets", () => assert.unreachable(installHint(noSs)));
+}
+const ssTest = testUnless(noSs.length > 0 ? installHint(noSs) : undefined, "the ss lessons' tests");
+
+ssTest(
+  "ss shows the mirror's listening socket and six clients: one served, four waiting with their bytes unread, the sixth reset; /proc agrees",
+  async () => {
     const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
     const p = { "8001": String(port) };
     const [listening] = await ss("ss -ltn", runBlock("listen", p));
@@ -131,9 +132,12 @@ if (noSs.length > 0) {
     }
     const [still] = await ss("ss -ltn", runBlock("listen", p));
     assert.is(still?.recvQ, 0, "Node has accepted them all: the kernel's accept queue is empty");
-  });
+  },
+);
 
-  test("ss shows TIME-WAIT, with its 60 s timer, on the side that closed first after byebye", async () => {
+ssTest(
+  "ss shows TIME-WAIT, with its 60 s timer, on the side that closed first after byebye",
+  async () => {
     const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
     const client = spawnScript("tcp/client.ts", ["--port", String(port), "--trace"], "client");
     const pair = { kind: "tcp", server, client } as const;
@@ -153,9 +157,12 @@ if (noSs.length > 0) {
     );
     const seconds = Number(/timer:\(timewait,(\d+)sec,0\)/.exec(row?.rest ?? "")?.[1]);
     assert.ok(seconds > 40 && seconds <= 60, `${JSON.stringify(row)} in ${JSON.stringify(rows)}`);
-  });
+  },
+);
 
-  test("a half-close from nc -N: ss shows CLOSE-WAIT on the server and FIN-WAIT-2 on nc; the answer still arrives; nc's side ends in TIME-WAIT", async () => {
+ssTest(
+  "a half-close from nc -N: ss shows CLOSE-WAIT on the server and FIN-WAIT-2 on nc; the answer still arrives; nc's side ends in TIME-WAIT",
+  async () => {
     const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
     const p = { "8001": String(port) };
     const nc = sh("nc -N", runBlock("half-close", p));
@@ -172,11 +179,22 @@ if (noSs.length > 0) {
     assert.equal(await nc.waitExit(), { code: 0, signal: null }, nc.transcript());
     assert.is(nc.stdout, "still heard");
     await waitForState({ localPort: portOf(ncSide?.local ?? ""), remotePort: port }, "TIME-WAIT");
-  });
-}
+  },
+);
 
-if (haveTool("ss") && haveTool("nc") && haveTool("python3")) {
-  test("ss shows the kernel's own accept queue under a listener that accepts once: Recv-Q 4 of backlog 3, the sixth client's SYN unanswered", async () => {
+const noQueue = missingTools(["ss", "nc", "python3"]);
+if (noQueue.length > 0 && process.env.CI === "true") {
+  test("CI has python3 for the accept-queue lesson", () =>
+    assert.unreachable(installHint(noQueue)));
+}
+const queueTest = testUnless(
+  noQueue.length > 0 ? installHint(noQueue) : undefined,
+  "the kernel's own accept queue: test",
+);
+
+queueTest(
+  "ss shows the kernel's own accept queue under a listener that accepts once: Recv-Q 4 of backlog 3, the sixth client's SYN unanswered",
+  async () => {
     const port = await freePort();
     const p = { "8001": String(port) };
     sh("python listener", runBlock("python-listener", p));
@@ -222,15 +240,8 @@ if (haveTool("ss") && haveTool("nc") && haveTool("python3")) {
     console.log(
       `the sixth SYN, sent again: the next copy in ${next} ms (linear timeouts ${linear})`,
     );
-  });
-} else {
-  const missing = missingTools(["ss", "nc", "python3"]);
-  console.log(`the kernel's own accept queue: test skipped: ${installHint(missing)}`);
-  if (process.env.CI === "true") {
-    test("CI has python3 for the accept-queue lesson", () =>
-      assert.unreachable(installHint(missing)));
-  }
-}
+  },
+);
 
 test("after end(), Node refuses to write, Python's send fails with BrokenPipeError, and the other side can still send", async () => {
   // Node's sockets, made as the mirrors make theirs: a FIN is a half-close (allowHalfOpen)
@@ -274,8 +285,14 @@ test("after end(), Node refuses to write, Python's send fails with BrokenPipeErr
   }
 });
 
-if (haveTool("nc")) {
-  test("an unconnected udp/client.ts takes a reply from a stranger; a connected one hears only its server", async () => {
+const ncTest = testUnless(
+  haveTool("nc") ? undefined : installHint(["nc"]),
+  "the UDP stranger test",
+);
+
+ncTest(
+  "an unconnected udp/client.ts takes a reply from a stranger; a connected one hears only its server",
+  async () => {
     const server = await rawUdp("the server");
     const from = /sendto \d+ bytes to \S+ from [\d.]+:(\d+)/;
     // unconnected, as the article's client: anyone may answer
@@ -320,8 +337,8 @@ if (haveTool("nc")) {
       `客户端说:from the server ('127.0.0.1', ${server.port})\n客户端说:`,
       "nothing from a stranger",
     );
-  });
-}
+  },
+);
 
 test("make udp-client ARGS=--connect hears the refusal; ARGS=--trace shows the port the kernel chose", async () => {
   const port = await freeUdpPort();

@@ -9,14 +9,22 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { rawTcpServer } from "./peers.ts";
 import { waitForSockets } from "./tcp-states.ts";
 
 test.after.each(reapAll);
 
-if (haveTool("python3")) {
-  test("close(2) with bytes unread, or with SO_LINGER 0, sends RST: Python's recv raises ConnectionResetError; with nothing unread, FIN: recv returns b''", async () => {
+const noPython = haveTool("python3") ? undefined : installHint(["python3"]);
+if (noPython && process.env.CI === "true") {
+  test("CI has python3 for the close(2) tests", () => assert.unreachable(noPython));
+}
+const pythonTest = testUnless(noPython, "the close(2) tests with Python");
+
+pythonTest(
+  "close(2) with bytes unread, or with SO_LINGER 0, sends RST: Python's recv raises ConnectionResetError; with nothing unread, FIN: recv returns b''",
+  async () => {
     const python = spawnProgram("python3", [
       "python3",
       "-c",
@@ -43,9 +51,12 @@ if (haveTool("python3")) {
       python.stdout,
       "unread bytes: ConnectionResetError 104\nSO_LINGER 0: ConnectionResetError 104\nall read: b''\n",
     );
-  });
+  },
+);
 
-  test("a process killed outright is closed by its kernel: FIN when it had read everything, RST when bytes waited unread", async () => {
+pythonTest(
+  "a process killed outright is closed by its kernel: FIN when it had read everything, RST when bytes waited unread",
+  async () => {
     const server = await rawTcpServer("server");
     const fates: string[] = [];
     for (const [n, unread] of [
@@ -71,14 +82,8 @@ if (haveTool("python3")) {
       fates.push(`${unread ? "unread" : "nothing unread"}: ${conn.got.closed}`);
     }
     assert.equal(fates, ["nothing unread: server got FIN", "unread: server error ECONNRESET"]);
-  });
-} else {
-  console.log(`the close(2) tests with Python skipped: ${installHint(["python3"])}`);
-  if (process.env.CI === "true") {
-    test("CI has python3 for the close(2) tests", () =>
-      assert.unreachable(installHint(["python3"])));
-  }
-}
+  },
+);
 
 test("Node's destroy() throws away what Node still queues; end() sends it all, then FIN", async () => {
   const server = createServer({ pauseOnConnect: true }); // reads nothing until told: the client's writes pile up

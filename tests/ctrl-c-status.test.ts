@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll } from "../harness/procs.ts";
 import { Screen } from "../harness/screen.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool } from "../harness/tools.ts";
 
 test.after.each(reapAll);
@@ -23,8 +24,16 @@ async function statusAfterCtrlC(name: string, command: string): Promise<string> 
   return screen.text();
 }
 
-if (haveTool("script") && haveTool("bash")) {
-  test("Ctrl-C under make: make says Error 130 and exits 2, so echo $? prints 2; npm run -s passes the 130 on", async () => {
+const scriptTest = testUnless(
+  haveTool("script") && haveTool("bash")
+    ? undefined
+    : "script(1) (util-linux) or bash is not installed",
+  "the Ctrl-C status test",
+);
+
+scriptTest(
+  "Ctrl-C under make: make says Error 130 and exits 2, so echo $? prints 2; npm run -s passes the 130 on",
+  async () => {
     const make = await statusAfterCtrlC("make", 'make -s tcp-server ARGS="--port 0"');
     assert.match(make, /exit=2$/);
     // make names the script's own 130; or, when make got the CPU only after the script had
@@ -35,9 +44,7 @@ if (haveTool("script") && haveTool("bash")) {
     );
     const npm = await statusAfterCtrlC("npm run", "npm run -s tcp-server -- --port 0");
     assert.match(npm, /exit=130$/);
-  });
-} else {
-  console.log("the Ctrl-C status test skipped: script(1) (util-linux) or bash is not installed");
-}
+  },
+);
 
 test.run();

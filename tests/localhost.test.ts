@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, scriptCommand, spawnProgram, tempDir } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 
 test.after.each(reapAll);
@@ -19,12 +20,18 @@ const DEBIAN_HOSTS =
 /** A shell word, quoted. */
 const q = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-if (process.getuid?.() !== 0) {
-  console.log("the localhost test skipped: mounting over /etc/hosts needs root (unshare -m)");
-} else if (!haveTool("unshare") || !haveTool("python3")) {
-  console.log(`the localhost test skipped: ${installHint(["python3"])}, and unshare (util-linux)`);
-} else {
-  test("with Debian's /etc/hosts, localhost is ::1 first: --host localhost listens on [::1] only, and a client of 127.0.0.1 is refused", async () => {
+const rootTest = testUnless(
+  process.getuid?.() !== 0
+    ? "mounting over /etc/hosts needs root (unshare -m)"
+    : !haveTool("unshare") || !haveTool("python3")
+      ? `${installHint(["python3"])}, and unshare (util-linux)`
+      : undefined,
+  "the localhost test",
+);
+
+rootTest(
+  "with Debian's /etc/hosts, localhost is ::1 first: --host localhost listens on [::1] only, and a client of 127.0.0.1 is refused",
+  async () => {
     const hosts = join(tempDir(), "hosts");
     writeFileSync(hosts, DEBIAN_HOSTS);
     const lookup = `require("dns").lookup("localhost", (e, a) => console.log("lookup: " + a))`;
@@ -52,7 +59,7 @@ if (process.getuid?.() !== 0) {
       "lookup: ::1\n::1: connected\n127.0.0.1: ConnectionRefusedError\n",
       run.transcript(),
     );
-  });
-}
+  },
+);
 
 test.run();

@@ -7,6 +7,7 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { runBlock } from "./doc-blocks.ts";
 
@@ -15,8 +16,15 @@ test.after.each(reapAll);
 /** The lowest the stall can be: Linux's shortest delayed ACK (TCP_DELACK_MIN), less a margin. */
 const DELAYED_ACK_MS = 35;
 
-if (haveTool("python3")) {
-  test("nagle.py: write, write, read stalls about 40 ms a round with Nagle on, not with TCP_NODELAY or one send", async () => {
+const noPython = haveTool("python3") ? undefined : installHint(["python3"]);
+if (noPython && process.env.CI === "true") {
+  test("CI has python3 for the Nagle lesson", () => assert.unreachable(noPython));
+}
+const pythonTest = testUnless(noPython, "the Nagle lesson's Python programs:");
+
+pythonTest(
+  "nagle.py: write, write, read stalls about 40 ms a round with Nagle on, not with TCP_NODELAY or one send",
+  async () => {
     const run = spawnProgram("nagle.py", ["bash", "-c", runBlock("nagle")]);
     assert.equal(await run.waitExit(), { code: 0, signal: null }, run.transcript());
     const median = (row: string) => {
@@ -34,20 +42,18 @@ if (haveTool("python3")) {
     for (const fast of [nodelay, oneSend]) {
       assert.ok(fast < nagle / 4, `${fast} ms beside ${nagle} ms\n${run.stdout}`);
     }
-  });
+  },
+);
 
-  test("nodelay_glue.py: with TCP_NODELAY each send is a segment of its own, and one recv still returns both", async () => {
+pythonTest(
+  "nodelay_glue.py: with TCP_NODELAY each send is a segment of its own, and one recv still returns both",
+  async () => {
     const run = spawnProgram("nodelay_glue.py", ["bash", "-c", runBlock("nodelay-glue")]);
     assert.equal(await run.waitExit(), { code: 0, signal: null }, run.transcript());
     assert.match(run.stdout, /^server: its kernel received 2 data segments, 10 bytes unread$/m);
     assert.match(run.stdout, /^server: one recv\(1024\) returns b'helloworld'$/m);
-  });
-} else {
-  console.log(`the Nagle lesson's Python programs: skipped: ${installHint(["python3"])}`);
-  if (process.env.CI === "true") {
-    test("CI has python3 for the Nagle lesson", () => assert.unreachable(installHint(["python3"])));
-  }
-}
+  },
+);
 
 /** The median time of `rounds` write-write-read rounds between two Node sockets, in ms. */
 async function nodeRounds(noDelay: boolean, rounds = 8): Promise<number> {
