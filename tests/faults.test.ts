@@ -7,6 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freePort, freeUdpPort } from "../harness/ports.ts";
 import { type Proc, reapAll, spawnScript, startServer } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
 import { turn } from "./chat.ts";
 import { rawTcpClient, rawTcpServer, rawUdp } from "./peers.ts";
@@ -367,17 +368,15 @@ function privilegedPortsOpen(): string | undefined {
 // As root every port is allowed, so the servers run as nobody, from a copy it can read.
 const isRoot = process.getuid?.() === 0;
 const skipPrivileged = (isRoot ? nobodyProblem() : undefined) ?? privilegedPortsOpen();
-if (skipPrivileged === undefined) {
-  test("a server not allowed a privileged port: one line, exit 1", async () => {
-    const as = isRoot ? asNobody() : {};
-    for (const script of ["tcp/server.ts", "udp/server.ts"]) {
-      const server = spawnScript(script, ["--port", "80"], script, as);
-      await exitsWith(server, 1, /127\.0\.0\.1:80: permission denied \(ports below 1024 need root/);
-    }
-  });
-} else {
-  console.log(`privileged-port test skipped: ${skipPrivileged}`);
-}
+const privilegedTest = testUnless(skipPrivileged, "privileged-port test");
+
+privilegedTest("a server not allowed a privileged port: one line, exit 1", async () => {
+  const as = isRoot ? asNobody() : {};
+  for (const script of ["tcp/server.ts", "udp/server.ts"]) {
+    const server = spawnScript(script, ["--port", "80"], script, as);
+    await exitsWith(server, 1, /127\.0\.0\.1:80: permission denied \(ports below 1024 need root/);
+  }
+});
 
 // UDP: nobody answers. What silence means is said only as far as it is known.
 

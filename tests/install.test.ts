@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Proc, ROOT, readPort, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { nobodyProblem } from "../harness/users.ts";
 
 test.after.each(reapAll);
@@ -207,9 +208,11 @@ esac
 }
 
 const noNobody = nobodyProblem();
-if (noNobody) console.log(`the root-then-owner test skipped: ${noNobody}`);
-else {
-  test("sudo make lab in a learner's clone leaves it theirs: then their make tcp-server and make test work", async () => {
+const ownerTest = testUnless(noNobody, "the root-then-owner test");
+
+ownerTest(
+  "sudo make lab in a learner's clone leaves it theirs: then their make tcp-server and make test work",
+  async () => {
     const { dir, env } = learnersClone();
     const lab = spawnProgram("sudo make lab", ["make", "-s", "lab", "ARGS=--port 0 --no-capture"], {
       cwd: dir,
@@ -233,9 +236,12 @@ else {
     const suite = spawnProgram("their make test", ["make", "-s", "test", "ARGS=input"], as);
     assert.equal(await suite.waitExit(), { code: 0, signal: null }, suite.transcript());
     assert.match(suite.stdout, /tests: [1-9]\d* passed, 0 failed\n$/);
-  });
+  },
+);
 
-  test("tools/deps.mjs: a lock it cannot make (root's .cache) is one line saying why and what to do, not a wait", async () => {
+ownerTest(
+  "tools/deps.mjs: a lock it cannot make (root's .cache) is one line saying why and what to do, not a wait",
+  async () => {
     const { dir, env } = learnersClone();
     mkdirSync(join(dir, ".cache")); // root's, as an old `sudo make` left it
     const deps = spawnProgram("their install", [process.execPath, "tools/deps.mjs", "chat"], {
@@ -252,8 +258,8 @@ else {
         `uid 0, not to you (uid ${NOBODY}): was make run as root here? Give it back with: ` +
         `sudo chown -R ${NOBODY} .cache node_modules\n`,
     );
-  });
-}
+  },
+);
 
 test("the chat's build step needs Node alone: a PATH with only node and npm, no sh (as on Windows)", async () => {
   const copy = freshCopy();

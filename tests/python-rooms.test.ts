@@ -16,6 +16,7 @@ import {
   reapAll,
   spawnProgram,
 } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { installHint, missingTools } from "../harness/tools.ts";
 import { runBlock } from "./doc-blocks.ts";
 import { type TcpSocket, waitForSockets } from "./tcp-states.ts";
@@ -80,15 +81,15 @@ function problem(): string | undefined {
 }
 
 const why = problem();
-if (why) {
-  console.log(`the Python rooms of lesson 18: skipped: ${why}`);
-  if (process.env.CI === "true") {
-    test("CI has python3, its standard library, and nc for lesson 18", () =>
-      assert.unreachable(why));
-  }
-} else {
-  for (const [file, command] of PROGRAMS) {
-    test(`${file} serves three nc clients at once: each line reaches the other two, and the room goes on when one leaves`, async () => {
+if (why && process.env.CI === "true") {
+  test("CI has python3, its standard library, and nc for lesson 18", () => assert.unreachable(why));
+}
+const roomTest = testUnless(why, "the Python rooms of lesson 18:");
+
+for (const [file, command] of PROGRAMS) {
+  roomTest(
+    `${file} serves three nc clients at once: each line reaches the other two, and the room goes on when one leaves`,
+    async () => {
       const { port } = await startRoom(file, command);
       const a = await join(port, "nc A", 1);
       const b = await join(port, "nc B", 2);
@@ -104,46 +105,48 @@ if (why) {
       await a.nc.waitExit();
       b.nc.write("still here");
       await c.nc.waitFor("stdout", `[${b.port}] still here\n`);
-    });
-  }
+    },
+  );
+}
 
-  /** A raw member: its welcome, once it has come; `stop()` makes it read no more. */
-  async function member(port: number) {
-    const sock = connect(port, "127.0.0.1");
-    sock.on("error", () => {}); // reset when the room is stopped with its bytes unread
-    atReap(() => sock.destroy());
-    let got = "";
-    sock.on("data", (b: Buffer) => {
-      got += b.toString();
-    });
-    const started = performance.now();
-    while (!got.includes(" here\n")) {
-      if (performance.now() - started > DEADLINE_MS)
-        assert.unreachable(`no welcome on port ${port}`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+/** A raw member: its welcome, once it has come; `stop()` makes it read no more. */
+async function member(port: number) {
+  const sock = connect(port, "127.0.0.1");
+  sock.on("error", () => {}); // reset when the room is stopped with its bytes unread
+  atReap(() => sock.destroy());
+  let got = "";
+  sock.on("data", (b: Buffer) => {
+    got += b.toString();
+  });
+  const started = performance.now();
+  while (!got.includes(" here\n")) {
+    if (performance.now() - started > DEADLINE_MS) assert.unreachable(`no welcome on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return { sock, ms: performance.now() - started, got: () => got };
+}
+
+/** Lines from `sock` until `done()`; the kernel's backpressure (write() false) is awaited. */
+async function flood(sock: Socket, done: () => boolean): Promise<void> {
+  const lines = `${"x".repeat(16383)}\n`.repeat(4);
+  const deadline = Date.now() + 20_000;
+  while (!done() && Date.now() < deadline) {
+    if (!sock.write(lines)) {
+      await Promise.race([
+        new Promise((resolve) => sock.once("drain", resolve)),
+        new Promise((resolve) => setTimeout(resolve, 20)), // look at done() again meanwhile
+      ]);
     }
-    return { sock, ms: performance.now() - started, got: () => got };
   }
+}
 
-  /** Lines from `sock` until `done()`; the kernel's backpressure (write() false) is awaited. */
-  async function flood(sock: Socket, done: () => boolean): Promise<void> {
-    const lines = `${"x".repeat(16383)}\n`.repeat(4);
-    const deadline = Date.now() + 20_000;
-    while (!done() && Date.now() < deadline) {
-      if (!sock.write(lines)) {
-        await Promise.race([
-          new Promise((resolve) => sock.once("drain", resolve)),
-          new Promise((resolve) => setTimeout(resolve, 20)), // look at done() again meanwhile
-        ]);
-      }
-    }
-  }
+/** The room's own socket for the member on `peerPort`, in the kernel's table. */
+const roomSide = (port: number, peerPort: number | undefined) => (s: TcpSocket) =>
+  s.localPort === port && s.remotePort === peerPort;
 
-  /** The room's own socket for the member on `peerPort`, in the kernel's table. */
-  const roomSide = (port: number, peerPort: number | undefined) => (s: TcpSocket) =>
-    s.localPort === port && s.remotePort === peerPort;
-
-  test("a member who stops reading stalls room_threads.py: its sender waits in sendall holding the lock, and not even a newcomer is welcomed", async () => {
+roomTest(
+  "a member who stops reading stalls room_threads.py: its sender waits in sendall holding the lock, and not even a newcomer is welcomed",
+  async () => {
     const [file, command] = PROGRAMS[0] as [string, string];
     const { room, port } = await startRoom(file, command);
     const sleeper = await member(port);
@@ -172,9 +175,12 @@ if (why) {
     assert.not.ok(welcomed, `a newcomer was welcomed during the stall (normally ${normalMs} ms)`);
     sleeper.sock.resume(); // the sleeper reads again: the sendall returns, the lock is free
     await waitForSockets(() => welcomed, "the newcomer's welcome once the sleeper reads");
-  });
+  },
+);
 
-  test("a member who stops reading is let go by room_selectors.py, and the others carry on", async () => {
+roomTest(
+  "a member who stops reading is let go by room_selectors.py, and the others carry on",
+  async () => {
     const [file, command] = PROGRAMS[2] as [string, string];
     const { port } = await startRoom(file, command);
     const sleeper = await member(port);
@@ -193,7 +199,7 @@ if (why) {
     ]);
     const newcomer = await member(port);
     assert.match(newcomer.got(), /: 2 here\n/, "the talker and the newcomer: the sleeper is gone");
-  });
-}
+  },
+);
 
 test.run();

@@ -7,6 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { installHint, missingTools } from "../harness/tools.ts";
 
 test.after.each(reapAll);
@@ -62,18 +63,21 @@ wait(lambda s: s == ("TIME-WAIT", "TIME-WAIT"), "both in TIME-WAIT")
 `;
 
 const missing = missingTools(["unshare", "nft", "python3", "ip"]);
-if (process.getuid?.() !== 0) {
-  console.log(
-    "the simultaneous close test skipped: it needs root (a network namespace of its own)",
-  );
-} else if (missing.length > 0) {
-  console.log(`the simultaneous close test skipped: ${installHint(missing)}`);
-  if (process.env.CI === "true") {
-    test("CI has unshare, nft, python3 and ip for the simultaneous close", () =>
-      assert.unreachable(installHint(missing)));
-  }
-} else {
-  test("a simultaneous close: a FIN that comes before the ACK of our own puts us in CLOSING, and both sides end in TIME-WAIT", async () => {
+const why =
+  process.getuid?.() !== 0
+    ? "it needs root (a network namespace of its own)"
+    : missing.length > 0
+      ? installHint(missing)
+      : undefined;
+if (process.getuid?.() === 0 && why && process.env.CI === "true") {
+  test("CI has unshare, nft, python3 and ip for the simultaneous close", () =>
+    assert.unreachable(why));
+}
+const rootTest = testUnless(why, "the simultaneous close test");
+
+rootTest(
+  "a simultaneous close: a FIN that comes before the ACK of our own puts us in CLOSING, and both sides end in TIME-WAIT",
+  async () => {
     const run = spawnProgram("simultaneous close", ["unshare", "--net", "python3", "-c", SCRIPT]);
     assert.equal(await run.waitExit(), { code: 0, signal: null }, run.transcript());
     const [both, closing, end] = run.stdout.trim().split("\n");
@@ -81,7 +85,7 @@ if (process.getuid?.() !== 0) {
     assert.match(closing ?? "", /CLOSING/);
     assert.is(end, "client TIME-WAIT, server TIME-WAIT");
     console.log(`simultaneous close: ${closing}`);
-  });
-}
+  },
+);
 
 test.run();
