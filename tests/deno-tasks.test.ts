@@ -9,6 +9,7 @@ import { freeUdpPort } from "../harness/ports.ts";
 import { ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
 import { denoBinary } from "../harness/runtimes.ts";
 import { Screen } from "../harness/screen.ts";
+import { testUnless } from "../harness/skip.ts";
 import { byebye, turn } from "./chat.ts";
 
 test.after.each(reapAll);
@@ -16,9 +17,10 @@ test.after.each(reapAll);
 const deno = denoBinary();
 const tasks = Object.keys(JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks);
 // Without Deno each test below is skipped, and counted so (make runtimes installs Deno).
-if (!deno)
-  console.log("deno task tests skipped: Deno is not installed here (make runtimes installs it)");
-const denoTest = deno ? test : test.skip;
+const denoTest = testUnless(
+  deno ? undefined : "Deno is not installed here (make runtimes installs it)",
+  "deno task tests",
+);
 const task = (name: string, args: string[]) =>
   spawnProgram(`deno task ${name}`, [deno as string, "task", "-q", name, ...args]);
 

@@ -11,6 +11,7 @@ import {
   spawnScript,
   tempDir,
 } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { LengthPrefixFramer } from "../tcp/frame/length-prefix.ts";
 import { rawTcpClient } from "./peers.ts";
@@ -123,8 +124,18 @@ test("frame scripts: --help, a bad --frame is a usage error, and a message over 
 });
 
 const isRoot = process.getuid?.() === 0;
-if (haveTool("tcpdump") && isRoot) {
-  test("make capture-frame shows three framed messages in one segment, and the server finds all three in one read", async () => {
+if (!haveTool("tcpdump") && process.env.CI === "true") {
+  test("CI has tcpdump for the framing capture", () =>
+    assert.unreachable(installHint(["tcpdump"])));
+}
+const captureTest = testUnless(
+  !isRoot ? "it needs root" : haveTool("tcpdump") ? undefined : installHint(["tcpdump"]),
+  "the framing capture test",
+);
+
+captureTest(
+  "make capture-frame shows three framed messages in one segment, and the server finds all three in one read",
+  async () => {
     const pcap = join(tempDir(), "frame.pcap");
     const capture = make("capture-frame", `--pcap ${pcap}`);
     assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
@@ -136,14 +147,7 @@ if (haveTool("tcpdump") && isRoot) {
     assert.match(fromClient[0] as string, / 29 {2}data: 29 bytes from the client/);
     // and the server's answer: "read 1: 29 bytes, 3 whole messages\n", 35 bytes
     assert.match(capture.stdout, /server → client {2}\[[FP.]+\] .* 35 {2}data: 35 bytes/);
-  });
-} else if (!haveTool("tcpdump") && process.env.CI === "true") {
-  test("CI has tcpdump for the framing capture", () =>
-    assert.unreachable(installHint(["tcpdump"])));
-} else {
-  console.log(
-    `the framing capture test skipped: ${isRoot ? installHint(["tcpdump"]) : "it needs root"}`,
-  );
-}
+  },
+);
 
 test.run();

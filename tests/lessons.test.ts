@@ -14,6 +14,7 @@ import {
   transcripts,
 } from "../harness/procs.ts";
 import { Recorder } from "../harness/recorder.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
 import { Capture, filterFor } from "../lab/capture.ts";
@@ -167,66 +168,82 @@ test("make capture says clearly when tcpdump is missing", async () => {
 
 // Run as nobody, from a copy of the build it can read (the clone may sit in a private folder).
 const noNobody = haveTool("tcpdump") ? nobodyProblem() : "tcpdump is not installed";
-if (noNobody) {
-  console.log(`the not-root capture test skipped: ${noNobody}`);
-} else {
-  test("make capture says clearly when it is not root", async () => {
-    const notRoot = spawnScript("docs/tools/capture.ts", [], "capture", asNobody());
-    assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
-    assert.match(
-      notRoot.stderr,
-      /^make capture needs root: tcpdump captures on lo through a packet socket \(AF_PACKET\), which needs CAP_NET_RAW\. Try: sudo make capture\n$/,
-    );
-  });
-}
+const notRootTest = testUnless(noNobody, "the not-root capture test");
+
+notRootTest("make capture says clearly when it is not root", async () => {
+  const notRoot = spawnScript("docs/tools/capture.ts", [], "capture", asNobody());
+  assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
+  assert.match(
+    notRoot.stderr,
+    /^make capture needs root: tcpdump captures on lo through a packet socket \(AF_PACKET\), which needs CAP_NET_RAW\. Try: sudo make capture\n$/,
+  );
+});
 
 const isRoot = process.getuid?.() === 0;
-if (haveTool("tcpdump") && isRoot) {
-  test("make capture shows the real handshake, data and teardown, in order", async () => {
-    const pcap = join(tempDir(), "tcp.pcap");
-    const capture = spawnProgram("make capture", ["make", "-s", "capture", `ARGS=--pcap ${pcap}`]);
-    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
-    const order = [
-      "第一次握手",
-      "第二次握手",
-      "第三次握手",
-      "data: 6 bytes from the client",
-      "第一次挥手",
-      "第四次挥手",
-    ];
-    assert.equal(inOrder(capture.stdout, order), order);
-    assert.match(capture.stdout, /第二次挥手|第二、三次挥手/);
-    // relative numbers: the client's 6 bytes at seq 1 are acknowledged by ack 7, the next byte
-    assert.match(capture.stdout, /client → server {2}\[P\.\] +1 +1 +6 {2}data: 6 bytes/);
-    assert.match(capture.stdout, /server → client {2}\[[.FP]+\] +1 +7 /);
-    // the .pcap holds the same segments, as tcpdump itself reads them
-    const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
-    assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
-    const segments = Number(/, (\d+) segments\n/.exec(capture.stdout)?.[1]);
-    assert.is(read.stdout.trim().split("\n").length, segments, read.stdout);
-    assert.match(read.stdout, /Flags \[S\][\s\S]*Flags \[S\.\][\s\S]*Flags \[P\.\]/);
-  });
+const noCapture = haveTool("tcpdump")
+  ? isRoot
+    ? undefined
+    : "they need root"
+  : installHint(["tcpdump"]);
+if (!haveTool("tcpdump") && process.env.CI === "true") {
+  test("CI has tcpdump", () => assert.unreachable(installHint(["tcpdump"])));
+}
+const captureTest = testUnless(noCapture, "capture tests");
+// It runs tcpdump as nobody through setpriv (util-linux).
+const setprivTest = noCapture
+  ? captureTest
+  : testUnless(
+      haveTool("setpriv") ? undefined : "setpriv (util-linux) is not installed",
+      "the CAP_NET_RAW capture test",
+    );
 
-  test("make capture-udp shows two datagrams and no handshake", async () => {
-    const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp"]);
-    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
-    assert.match(capture.stdout, /2 datagrams\n/);
-    assert.not.match(capture.stdout, /握手|SYN/);
-  });
+captureTest("make capture shows the real handshake, data and teardown, in order", async () => {
+  const pcap = join(tempDir(), "tcp.pcap");
+  const capture = spawnProgram("make capture", ["make", "-s", "capture", `ARGS=--pcap ${pcap}`]);
+  assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+  const order = [
+    "第一次握手",
+    "第二次握手",
+    "第三次握手",
+    "data: 6 bytes from the client",
+    "第一次挥手",
+    "第四次挥手",
+  ];
+  assert.equal(inOrder(capture.stdout, order), order);
+  assert.match(capture.stdout, /第二次挥手|第二、三次挥手/);
+  // relative numbers: the client's 6 bytes at seq 1 are acknowledged by ack 7, the next byte
+  assert.match(capture.stdout, /client → server {2}\[P\.\] +1 +1 +6 {2}data: 6 bytes/);
+  assert.match(capture.stdout, /server → client {2}\[[.FP]+\] +1 +7 /);
+  // the .pcap holds the same segments, as tcpdump itself reads them
+  const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
+  assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
+  const segments = Number(/, (\d+) segments\n/.exec(capture.stdout)?.[1]);
+  assert.is(read.stdout.trim().split("\n").length, segments, read.stdout);
+  assert.match(read.stdout, /Flags \[S\][\s\S]*Flags \[S\.\][\s\S]*Flags \[P\.\]/);
+});
 
-  test("make capture-udp --no-server shows the kernel's ICMP port unreachable", async () => {
-    const pcap = join(tempDir(), "udp.pcap");
-    const args = `ARGS=--no-server --pcap ${pcap}`;
-    const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp", args]);
-    assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
-    assert.match(capture.stdout, /no program on port (\d+), 1 datagram and the kernel's answer\n/);
-    assert.match(capture.stdout, /client → port \d+ +\[UDP\] .* 10 {2}datagram/);
-    assert.match(capture.stdout, /kernel → client +\[ICMP\] .*ICMP port unreachable/);
-    const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
-    assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
-    assert.match(read.stdout, /UDP, length 10\n.*ICMP 127\.0\.0\.1 udp port \d+ unreachable/);
-  });
-  test("an ICMP port unreachable quotes the refused datagram whole, up to 576 bytes in all: not only its first 8 bytes", async () => {
+captureTest("make capture-udp shows two datagrams and no handshake", async () => {
+  const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp"]);
+  assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+  assert.match(capture.stdout, /2 datagrams\n/);
+  assert.not.match(capture.stdout, /握手|SYN/);
+});
+
+captureTest("make capture-udp --no-server shows the kernel's ICMP port unreachable", async () => {
+  const pcap = join(tempDir(), "udp.pcap");
+  const args = `ARGS=--no-server --pcap ${pcap}`;
+  const capture = spawnProgram("make capture-udp", ["make", "-s", "capture-udp", args]);
+  assert.equal(await capture.waitExit(), { code: 0, signal: null }, capture.transcript());
+  assert.match(capture.stdout, /no program on port (\d+), 1 datagram and the kernel's answer\n/);
+  assert.match(capture.stdout, /client → port \d+ +\[UDP\] .* 10 {2}datagram/);
+  assert.match(capture.stdout, /kernel → client +\[ICMP\] .*ICMP port unreachable/);
+  const read = spawnProgram("tcpdump -r", ["tcpdump", "-r", pcap, "-n"]);
+  assert.equal(await read.waitExit(), { code: 0, signal: null }, read.transcript());
+  assert.match(read.stdout, /UDP, length 10\n.*ICMP 127\.0\.0\.1 udp port \d+ unreachable/);
+});
+captureTest(
+  "an ICMP port unreachable quotes the refused datagram whole, up to 576 bytes in all: not only its first 8 bytes",
+  async () => {
     const port = await freeUdpPort(); // nobody has it: each datagram draws the kernel's ICMP
     const icmp: Packet[] = [];
     const wire = new Recorder("tcpdump", transcripts);
@@ -253,48 +270,44 @@ if (haveTool("tcpdump") && isRoot) {
       sizes.map((size) => Math.min(20 + 8 + size, 548)),
     );
     console.log(`ICMP quotes of ${sizes.join(", ")}-byte datagrams: ${quoted.join(", ")} bytes`);
-  });
+  },
+);
 
-  if (haveTool("setpriv")) {
-    test("tcpdump captures through a packet socket (AF_PACKET), and CAP_NET_RAW is all it needs", async () => {
-      const port = await freeUdpPort();
-      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
-      const tcpdump = ["tcpdump", "-i", "lo", "-n", "-c", "1", `udp port ${port}`];
-      const capable = spawnProgram("tcpdump as nobody with CAP_NET_RAW", [
-        ...nobody,
-        "--inh-caps=+net_raw",
-        "--ambient-caps=+net_raw",
-        ...tcpdump,
-      ]);
-      await capable.waitFor("stderr", "listening on lo");
-      // setpriv ran tcpdump in its own place: its sockets are the process's; one is a packet socket
-      const pid = capable.child.pid as number;
-      const inodes = readdirSync(`/proc/${pid}/fd`)
-        .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
-        .filter((inode) => inode !== undefined);
-      const packetSockets = readFileSync("/proc/net/packet", "utf8")
-        .trim()
-        .split("\n")
-        .slice(1)
-        .map((line) => line.trim().split(/\s+/).at(-1));
-      assert.ok(
-        inodes.some((inode) => packetSockets.includes(inode)),
-        `tcpdump's sockets ${inodes} in /proc/net/packet ${packetSockets}`,
-      );
-      const sender = await rawUdp("sender");
-      await sender.send("x", port);
-      assert.equal(await capable.waitExit(), { code: 0, signal: null }, capable.transcript());
-      assert.match(capable.stderr, /1 packet captured/);
-      const plain = spawnProgram("tcpdump as nobody", [...nobody, ...tcpdump]);
-      assert.equal(await plain.waitExit(), { code: 1, signal: null }, plain.transcript());
-      assert.match(plain.stderr, /Operation not permitted/);
-    });
-  }
-} else if (!haveTool("tcpdump") && process.env.CI === "true") {
-  test("CI has tcpdump", () => assert.unreachable(installHint(["tcpdump"])));
-} else {
-  const why = haveTool("tcpdump") ? "they need root" : installHint(["tcpdump"]);
-  console.log(`capture tests skipped: ${why}`);
-}
+setprivTest(
+  "tcpdump captures through a packet socket (AF_PACKET), and CAP_NET_RAW is all it needs",
+  async () => {
+    const port = await freeUdpPort();
+    const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+    const tcpdump = ["tcpdump", "-i", "lo", "-n", "-c", "1", `udp port ${port}`];
+    const capable = spawnProgram("tcpdump as nobody with CAP_NET_RAW", [
+      ...nobody,
+      "--inh-caps=+net_raw",
+      "--ambient-caps=+net_raw",
+      ...tcpdump,
+    ]);
+    await capable.waitFor("stderr", "listening on lo");
+    // setpriv ran tcpdump in its own place: its sockets are the process's; one is a packet socket
+    const pid = capable.child.pid as number;
+    const inodes = readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
+      .filter((inode) => inode !== undefined);
+    const packetSockets = readFileSync("/proc/net/packet", "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/).at(-1));
+    assert.ok(
+      inodes.some((inode) => packetSockets.includes(inode)),
+      `tcpdump's sockets ${inodes} in /proc/net/packet ${packetSockets}`,
+    );
+    const sender = await rawUdp("sender");
+    await sender.send("x", port);
+    assert.equal(await capable.waitExit(), { code: 0, signal: null }, capable.transcript());
+    assert.match(capable.stderr, /1 packet captured/);
+    const plain = spawnProgram("tcpdump as nobody", [...nobody, ...tcpdump]);
+    assert.equal(await plain.waitExit(), { code: 1, signal: null }, plain.transcript());
+    assert.match(plain.stderr, /Operation not permitted/);
+  },
+);
 
 test.run();

@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LossyNetwork, ourNamespaces } from "../docs/tools/netns.ts";
 import { reapAll, spawnProgram, spawnScript } from "../harness/procs.ts";
+import { testUnless } from "../harness/skip.ts";
 import { installHint, missingTools } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
 
@@ -17,18 +18,19 @@ const isRoot = process.getuid?.() === 0;
 const missing = missingTools(["ip", "tcpdump"]);
 const problem = isRoot && missing.length === 0 ? LossyNetwork.problem() : undefined;
 
-if (!isRoot) {
-  console.log("make capture-loss tests skipped: they need root (network namespaces)");
-} else if (missing.length > 0) {
-  console.log(`make capture-loss tests skipped: ${installHint(missing)}`);
-  if (process.env.CI === "true") {
-    test("CI has ip and tcpdump for the loss lesson", () =>
-      assert.unreachable(installHint(missing)));
-  }
-} else if (problem) {
-  console.log(`make capture-loss tests skipped: ${problem}`);
-} else {
-  test("make capture-loss: TCP sends each lost segment again and every message arrives; UDP loses one, and the client waits for ever", async () => {
+const why = !isRoot
+  ? "they need root (network namespaces)"
+  : missing.length > 0
+    ? installHint(missing)
+    : problem;
+if (isRoot && missing.length > 0 && process.env.CI === "true") {
+  test("CI has ip and tcpdump for the loss lesson", () => assert.unreachable(installHint(missing)));
+}
+const lossTest = testUnless(why, "make capture-loss tests");
+
+lossTest(
+  "make capture-loss: TCP sends each lost segment again and every message arrives; UDP loses one, and the client waits for ever",
+  async () => {
     const run = spawnProgram("make capture-loss", ["make", "-s", "capture-loss"]);
     assert.equal(await run.waitExit(30_000), { code: 0, signal: null }, run.transcript());
     const [udp = "", tcp = ""] = run.stdout.split("\nTCP: tcp/client.ts");
@@ -69,9 +71,12 @@ if (!isRoot) {
       [],
       "namespaces left behind",
     );
-  });
+  },
+);
 
-  test("make capture-loss ARGS=--syn: a lost SYN is sent again 1 s later, then 1 s apart while tcp_syn_linear_timeouts lasts, then twice as long each time; at 0, twice as long from the start", async () => {
+lossTest(
+  "make capture-loss ARGS=--syn: a lost SYN is sent again 1 s later, then 1 s apart while tcp_syn_linear_timeouts lasts, then twice as long each time; at 0, twice as long from the start",
+  async () => {
     const run = spawnProgram("make capture-loss --syn", [
       "make",
       "-s",
@@ -110,36 +115,36 @@ if (!isRoot) {
         "namespaces left behind",
       );
     }
-  });
+  },
+);
 
-  test("make capture-loss removes its namespaces even when it is interrupted", async () => {
-    const run = spawnProgram("make capture-loss", ["make", "-s", "capture-loss"]);
-    const base = BASE.exec(await run.waitFor("stderr", BASE))?.[1] as string;
-    assert.ok(
-      ourNamespaces().some((n) => n.startsWith(base)),
-      "the namespaces exist while it runs",
-    );
-    run.killGroup("SIGINT"); // Ctrl-C in the terminal reaches make and the tool alike
-    await run.waitExit();
-    assert.equal(
-      ourNamespaces().filter((n) => n.startsWith(base)),
-      [],
-      "namespaces left behind",
-    );
-  });
+lossTest("make capture-loss removes its namespaces even when it is interrupted", async () => {
+  const run = spawnProgram("make capture-loss", ["make", "-s", "capture-loss"]);
+  const base = BASE.exec(await run.waitFor("stderr", BASE))?.[1] as string;
+  assert.ok(
+    ourNamespaces().some((n) => n.startsWith(base)),
+    "the namespaces exist while it runs",
+  );
+  run.killGroup("SIGINT"); // Ctrl-C in the terminal reaches make and the tool alike
+  await run.waitExit();
+  assert.equal(
+    ourNamespaces().filter((n) => n.startsWith(base)),
+    [],
+    "namespaces left behind",
+  );
+});
 
-  const noNobody = nobodyProblem();
-  if (noNobody) console.log(`the not-root loss test skipped: ${noNobody}`);
-  else {
-    test("make capture-loss says clearly when it is not root", async () => {
-      const notRoot = spawnScript("docs/tools/loss.ts", [], "capture-loss", asNobody());
-      assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
-      assert.is(
-        notRoot.stderr,
-        "make capture-loss needs root: it builds network namespaces. Try: sudo make capture-loss\n",
-      );
-    });
-  }
-}
+// As nobody, from a copy it can read: where the tests above are skipped, it is too.
+const noNobody = why ? undefined : nobodyProblem();
+const notRootTest = why ? lossTest : testUnless(noNobody, "the not-root loss test");
+
+notRootTest("make capture-loss says clearly when it is not root", async () => {
+  const notRoot = spawnScript("docs/tools/loss.ts", [], "capture-loss", asNobody());
+  assert.equal(await notRoot.waitExit(), { code: 1, signal: null }, notRoot.transcript());
+  assert.is(
+    notRoot.stderr,
+    "make capture-loss needs root: it builds network namespaces. Try: sudo make capture-loss\n",
+  );
+});
 
 test.run();

@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, scriptCommand, scriptsSeeProc, startServer } from "../harness/procs.ts";
 import { Screen } from "../harness/screen.ts";
+import { testUnless } from "../harness/skip.ts";
 import { haveTool } from "../harness/tools.ts";
 import { rawTcpServer } from "./peers.ts";
 
@@ -15,47 +16,51 @@ const times = (screen: Screen, text: string) => screen.text().split(text).length
 /** A long line of Chinese that wraps at 40 columns: 30 characters, 60 columns. */
 const LONG = "今天天气很好我们一起去公园散步吧然后去吃饭看电影好不好呀";
 
-if (!haveTool("script")) {
-  console.log("terminal tests skipped: script(1) is missing (sudo apt-get install -y util-linux)");
-}
+const terminalTest = testUnless(
+  haveTool("script") ? undefined : "script(1) is missing (sudo apt-get install -y util-linux)",
+  "terminal tests",
+);
 
-for (const cols of haveTool("script") ? [40, 120] : []) {
-  test(`on a terminal, what arrives goes above the prompt and the half-typed line, at ${cols} columns`, async () => {
-    const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-    const client = Screen.start(
-      "client",
-      scriptCommand("tcp/client.ts", ["--port", String(port)]),
-      {
-        cols,
-      },
-    );
-    await client.waitFor("宝宝说:");
-    client.type("你好\r");
-    await server.waitFor("stdout", "高望>>>");
-    client.type(LONG); // typed ahead, while the answer is awaited
-    await client.waitFor(LONG);
-    server.write("hi baby");
-    await client.waitFor(`来自高望的消息: hi baby\n宝宝说:${LONG}`);
-    await server.stop("SIGTERM"); // the server leaves: FIN, a note arrives while the prompt is open
-    await client.waitFor("will send no more (it exited, or half-closed");
-    await client.waitFor(
-      (s) => s.text().endsWith(`宝宝说:${LONG}`),
-      "the prompt and typing below the note",
-    );
-    const screen = client.text();
-    for (const once of ["宝宝说:你好", "来自高望的消息: hi baby", LONG]) {
-      assert.is(times(client, once), 1, `${once} once, on:\n${screen}`);
-    }
-    assert.is(times(client, "宝宝说:"), 2, screen);
-    client.type("\r"); // the typed line is sent to the server, which had exited: the end
-    // its fate, as this machine's kernel saw it; a runtime that cannot read /proc says so
-    await client.waitFor(
-      scriptsSeeProc()
-        ? `its kernel refused the ${Buffer.byteLength(LONG)} bytes with a reset)`
-        : "its kernel answers with a reset, which cannot be seen from here)",
-    );
-    assert.equal(await client.proc.waitExit(), { code: 0, signal: null });
-  });
+for (const cols of [40, 120]) {
+  terminalTest(
+    `on a terminal, what arrives goes above the prompt and the half-typed line, at ${cols} columns`,
+    async () => {
+      const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+      const client = Screen.start(
+        "client",
+        scriptCommand("tcp/client.ts", ["--port", String(port)]),
+        {
+          cols,
+        },
+      );
+      await client.waitFor("宝宝说:");
+      client.type("你好\r");
+      await server.waitFor("stdout", "高望>>>");
+      client.type(LONG); // typed ahead, while the answer is awaited
+      await client.waitFor(LONG);
+      server.write("hi baby");
+      await client.waitFor(`来自高望的消息: hi baby\n宝宝说:${LONG}`);
+      await server.stop("SIGTERM"); // the server leaves: FIN, a note arrives while the prompt is open
+      await client.waitFor("will send no more (it exited, or half-closed");
+      await client.waitFor(
+        (s) => s.text().endsWith(`宝宝说:${LONG}`),
+        "the prompt and typing below the note",
+      );
+      const screen = client.text();
+      for (const once of ["宝宝说:你好", "来自高望的消息: hi baby", LONG]) {
+        assert.is(times(client, once), 1, `${once} once, on:\n${screen}`);
+      }
+      assert.is(times(client, "宝宝说:"), 2, screen);
+      client.type("\r"); // the typed line is sent to the server, which had exited: the end
+      // its fate, as this machine's kernel saw it; a runtime that cannot read /proc says so
+      await client.waitFor(
+        scriptsSeeProc()
+          ? `its kernel refused the ${Buffer.byteLength(LONG)} bytes with a reset)`
+          : "its kernel answers with a reset, which cannot be seen from here)",
+      );
+      assert.equal(await client.proc.waitExit(), { code: 0, signal: null });
+    },
+  );
 }
 
 /**
@@ -70,32 +75,40 @@ const INSERTS = [
   { typed: "你好世界", keys: "\x01\x1b[C", chunk: "们和", sent: "你们和好世界" }, // Ctrl-A, Right
 ];
 
-for (const cols of haveTool("script") ? [40, 120] : []) {
-  test(`on a terminal, text inserted mid-line in one write (an input method's commit, a paste) is sent as shown, at ${cols} columns`, async () => {
-    const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
-    const command = scriptCommand("tcp/client.ts", ["--port", String(port)]);
-    const client = Screen.start("client", command, { cols });
-    for (const [n, { typed, keys, chunk, sent }] of INSERTS.entries()) {
-      await client.waitFor((s) => times(s, "宝宝说:") === n + 1, `prompt ${n + 1}`);
-      client.type(typed);
-      await client.waitFor(`宝宝说:${typed}`);
-      client.type(keys);
-      await client.settled();
-      client.type(chunk); // one write: the terminal hands it over as one read
-      await client.waitFor(`宝宝说:${sent}`);
-      client.type("\r");
-      await server.waitFor("stdout", `来自宝宝的消息: ${sent}\n`);
-      server.write("ok");
-    }
-    client.type("byebye\r");
-    assert.equal(await client.proc.waitExit(), { code: 0, signal: null }, client.proc.transcript());
-    const got = [...server.stdout.matchAll(/来自宝宝的消息: (.*)\n/g)].map((m) => m[1]);
-    assert.equal(got, [...INSERTS.map((i) => i.sent), "byebye"], server.transcript());
-  });
+for (const cols of [40, 120]) {
+  terminalTest(
+    `on a terminal, text inserted mid-line in one write (an input method's commit, a paste) is sent as shown, at ${cols} columns`,
+    async () => {
+      const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+      const command = scriptCommand("tcp/client.ts", ["--port", String(port)]);
+      const client = Screen.start("client", command, { cols });
+      for (const [n, { typed, keys, chunk, sent }] of INSERTS.entries()) {
+        await client.waitFor((s) => times(s, "宝宝说:") === n + 1, `prompt ${n + 1}`);
+        client.type(typed);
+        await client.waitFor(`宝宝说:${typed}`);
+        client.type(keys);
+        await client.settled();
+        client.type(chunk); // one write: the terminal hands it over as one read
+        await client.waitFor(`宝宝说:${sent}`);
+        client.type("\r");
+        await server.waitFor("stdout", `来自宝宝的消息: ${sent}\n`);
+        server.write("ok");
+      }
+      client.type("byebye\r");
+      assert.equal(
+        await client.proc.waitExit(),
+        { code: 0, signal: null },
+        client.proc.transcript(),
+      );
+      const got = [...server.stdout.matchAll(/来自宝宝的消息: (.*)\n/g)].map((m) => m[1]);
+      assert.equal(got, [...INSERTS.map((i) => i.sent), "byebye"], server.transcript());
+    },
+  );
 }
 
-if (haveTool("script")) {
-  test("on a terminal, a peer that resets mid-line leaves nothing typed for the shell", async () => {
+terminalTest(
+  "on a terminal, a peer that resets mid-line leaves nothing typed for the shell",
+  async () => {
     const raw = await rawTcpServer();
     // a shell after the client, as the user's own would be: it reads what is left on the terminal
     const client = scriptCommand("tcp/client.ts", ["--port", String(raw.port)]).join(" ");
@@ -118,9 +131,12 @@ if (haveTool("script")) {
     assert.match(screen.text(), /left=\[\]$/);
     // the note comes above the prompt; the prompt, left unanswered, keeps its own line
     assert.match(screen.text(), /reset the connection\n宝宝说:\n\(not sent: "mid-typing"/);
-  });
+  },
+);
 
-  test("on a terminal, Ctrl-D ends the prompt's line before the shell speaks again", async () => {
+terminalTest(
+  "on a terminal, Ctrl-D ends the prompt's line before the shell speaks again",
+  async () => {
     const { port } = await startServer("tcp/server.ts", [], "server");
     const client = scriptCommand("tcp/client.ts", ["--port", String(port)]).join(" ");
     const screen = Screen.start("client then echo", `sh -c '${client}; echo "exit=$?"'`);
@@ -128,9 +144,12 @@ if (haveTool("script")) {
     screen.type("\x04");
     await screen.waitFor("exit=0");
     assert.match(screen.text(), /宝宝说:\nexit=0$/);
-  });
+  },
+);
 
-  test("on a terminal, Ctrl-C under make: the script exits 130 and make says Error 130", async () => {
+terminalTest(
+  "on a terminal, Ctrl-C under make: the script exits 130 and make says Error 130",
+  async () => {
     const screen = Screen.start("make tcp-server", ["make", "-s", "tcp-server", "ARGS=--port 0"]);
     await screen.waitFor("listening on");
     screen.type("\x03");
@@ -145,11 +164,12 @@ if (haveTool("script")) {
       "make's Error 130",
     );
     assert.not.match(screen.text(), /\n\s+at /);
-  });
-}
+  },
+);
 
-if (haveTool("script")) {
-  test("on a terminal, Ctrl-C ends the prompt's line, with what was typed, before anything else speaks", async () => {
+terminalTest(
+  "on a terminal, Ctrl-C ends the prompt's line, with what was typed, before anything else speaks",
+  async () => {
     const { port } = await startServer("tcp/server.ts", [], "server");
     const client = scriptCommand("tcp/client.ts", ["--port", String(port)]).join(" ");
     const screen = Screen.start("client then echo", `sh -c '${client}; echo "exit=$?"'`);
@@ -159,10 +179,13 @@ if (haveTool("script")) {
     screen.type("\x03");
     await screen.waitFor("exit=130");
     assert.match(screen.text(), /宝宝说:abc\nexit=130$/);
-  });
+  },
+);
 
-  for (const kind of ["tcp", "udp"] as const) {
-    test(`on a terminal, Ctrl-D at an idle ${kind} server ends it at once, saying why`, async () => {
+for (const kind of ["tcp", "udp"] as const) {
+  terminalTest(
+    `on a terminal, Ctrl-D at an idle ${kind} server ends it at once, saying why`,
+    async () => {
       const server = Screen.start(
         `${kind} server`,
         scriptCommand(`${kind}/server.ts`, ["--port", "0"]),
@@ -179,8 +202,8 @@ if (haveTool("script")) {
         { code: 0, signal: null },
         server.proc.transcript(),
       );
-    });
-  }
+    },
+  );
 }
 
 test.run();
