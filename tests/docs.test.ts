@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ROOT, reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
-import { haveTool } from "../harness/tools.ts";
+import { testUnless } from "../harness/skip.ts";
+import { haveTool, installHint } from "../harness/tools.ts";
 import {
   ALL,
   type Block,
@@ -257,7 +258,11 @@ test("every shell command in docs/, docs/zh/ and the README is run by a test or 
     .map((f) => read(`tests/${f}`))
     .join("\n");
   const ci = `${read(".ci/run")}\n${read("Makefile")}`;
-  const hasTest = (name: string) => tests.includes(`test("${name}"`);
+  // a test named as the first argument of test(…), or of one that may skip (test.skip, captureTest)
+  const hasTest = (name: string) =>
+    new RegExp(
+      `\\b\\w*(?:test|Test)(?:\\.skip)?\\(\\s*"${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`,
+    ).test(tests);
   // runBlock("NAME") runs the first block of that name: a name marks one command, in every page
   const named = new Map<string, string>();
   for (const b of ALL.filter((b) => b.marker?.startsWith("run: "))) {
@@ -293,8 +298,14 @@ function sh(name: string, command: string) {
   return spawnProgram(name, ["bash", "-c", command]);
 }
 
-if (haveTool("nc")) {
-  test("pitfall commands sent with nc: leaving, split UTF-8, invalid bytes, control characters", async () => {
+if (!haveTool("nc") && process.env.CI === "true") {
+  test("CI has nc for the pitfall commands", () => assert.unreachable("install netcat-openbsd"));
+}
+const ncTest = testUnless(haveTool("nc") ? undefined : installHint(["nc"]), "the nc pitfall test");
+
+ncTest(
+  "pitfall commands sent with nc: leaving, split UTF-8, invalid bytes, control characters",
+  async () => {
     const { proc: server, port } = await startServer("tcp/server.ts", ["--trace"], "server");
     const expect: [string, string][] = [
       ["leave", "来自宝宝的消息: hi, then gone\n"],
@@ -313,10 +324,8 @@ if (haveTool("nc")) {
     }
     assert.match(server.stderr, /recv 2 bytes[\s\S]*recv 4 bytes/); // the split arrived in two reads
     assert.not.ok(server.out.bytes.includes(0x1b), "no raw ESC on stdout");
-  });
-} else if (process.env.CI === "true") {
-  test("CI has nc for the pitfall commands", () => assert.unreachable("install netcat-openbsd"));
-}
+  },
+);
 
 test("pitfall commands: the end of stdin, and the one-line errors", async () => {
   const eof = sh("eof", runBlock("eof"));
