@@ -25,7 +25,7 @@ RUN          := exec $(NODE) $(BUILD)
 CHAT         := NODE_EXTRA_CA_CERTS= $(RUN)
 
 .DEFAULT_GOAL := help
-.PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client test coverage \
+.PHONY: help tcp-server tcp-client udp-server udp-client room-server room-client room-cluster test coverage \
         typecheck lint ci deps chat runtimes test-runtimes capture capture-udp demo demo-udp docs bench lab \
         frame-server frame-client capture-frame capture-loss check
 
@@ -38,6 +38,7 @@ help:
 	@echo "  make udp-client    the UDP client; Ctrl-D ends it"
 	@echo "  make room-server   a chat room for many (127.0.0.1:8003)"
 	@echo "  make room-client   join it: make room-client ARGS=\"--nick 高望\""
+	@echo "  make room-cluster  one room on three servers (8003, 8013, 8023) through Redis"
 	@echo "  make demo          a paced conversation, both sides shown (demo-udp: the UDP one)"
 	@echo "  make capture       one conversation under tcpdump, each segment named (root)"
 	@echo "  make lab           the live ladder in the browser: http://127.0.0.1:8080 (--udp)"
@@ -86,6 +87,9 @@ room-server: $(BUILD)/.chat
 	@$(CHAT)/tcp/room-server.js $(ARGS)
 room-client: $(BUILD)/.chat
 	@$(CHAT)/tcp/room-client.js $(ARGS)
+# One room on three servers through a Redis of its own (docs/25-many-servers.md); Ctrl-C ends all.
+room-cluster: $(BUILD)/.chat
+	@$(CHAT)/tcp/room/cluster.js $(ARGS)
 # The framing lesson's pair (docs/15-framing.md): messages found in a byte stream.
 frame-server: $(BUILD)/.chat
 	@$(CHAT)/tcp/frame-server.js $(ARGS)
