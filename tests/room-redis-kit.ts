@@ -13,6 +13,7 @@
  * @module
  */
 import { once } from "node:events";
+import { readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -24,7 +25,7 @@ import {
   redisServerArgs,
   redisServerPath,
 } from "../tcp/room/redis-server.ts";
-import { room } from "./room-members.ts";
+import { joinAs, machine, room } from "./room-members.ts";
 
 /** Whether redis-server is installed here. */
 export const HAVE_REDIS = redisServerPath() !== undefined;
@@ -85,6 +86,67 @@ export async function roomsOn(redis: Redis, n: number, extra: string[] = []) {
 export async function cluster(n: number, extra: string[] = []) {
   const redis = await redisServer();
   return { redis, rooms: await roomsOn(redis, n, extra) };
+}
+
+/** A room server of a cluster: its process and port. */
+type RoomServer = Awaited<ReturnType<typeof room>>;
+
+/** Descriptors process `pid` holds open now (sockets among them). */
+const descriptors = (pid: number | undefined) => readdirSync(`/proc/${pid}/fd`).length;
+
+/**
+ * `count` members join and leave, spread over `rooms` (8 at a time, each named in its join,
+ * each gone before the next batch), while one member of each server listens. Then nothing
+ * may be left: each listener hears every departure and /who lists the listeners alone; Redis
+ * holds the listeners alone and one connection for each server; each server holds as many
+ * descriptors as before. Returns a line of what it measured.
+ */
+export async function churn(redis: Redis, rooms: RoomServer[], count: number): Promise<string> {
+  const listeners = [];
+  for (const [i, r] of rooms.entries())
+    listeners.push(await joinAs(r.port, `listener${i}`, machine(i)));
+  for (const l of listeners.slice(0, -1))
+    await l.got.waitFor(`* listener${rooms.length - 1} joined`);
+  const before = rooms.map((r) => descriptors(r.proc.child.pid));
+  const anonBefore = rooms.map((r) => r.proc.anonKiB());
+  const started = performance.now();
+  for (let done = 0; done < count; done += 8) {
+    const batch = Array.from({ length: Math.min(8, count - done) }, (_, k) => done + k);
+    await Promise.all(
+      batch.map(async (n) => {
+        const r = rooms[n % rooms.length] as RoomServer;
+        const conn = await joinAs(r.port, `c${n}`, machine(n));
+        conn.sock.end();
+        await conn.got.waitClosed();
+        conn.sock.destroy();
+      }),
+    );
+  }
+  const ms = performance.now() - started;
+  for (const l of listeners) await l.got.waitFor(/\* c\d+ left\n/, count);
+  const last = listeners[0] as (typeof listeners)[0];
+  last.sock.write("/who\n");
+  await last.got.waitFor(`* ${rooms.length} here: `);
+  const members = (await redis.ask(["KEYS", "room:members:*"])) as string[];
+  assert.is(members.length, rooms.length, "one presence hash for each server");
+  for (const key of members)
+    assert.is(await redis.ask(["HLEN", key]), 2, `${key}: its listener alone`);
+  const clients = String(await redis.ask(["CLIENT", "LIST"]))
+    .trim()
+    .split("\n");
+  // each server's one connection, subscribed to its two channels, and the one asking
+  assert.is(clients.filter((c) => / sub=2 /.test(c)).length, rooms.length, clients.join("\n"));
+  assert.is(clients.length, rooms.length + 1, clients.join("\n"));
+  const after = rooms.map((r) => descriptors(r.proc.child.pid));
+  after.forEach((n, i) => {
+    assert.ok(n <= (before[i] as number) + 1, `server ${i}: ${before[i]} descriptors, then ${n}`);
+  });
+  const grown = rooms.map((r, i) => (r.proc.anonKiB() - (anonBefore[i] as number)) / 1024);
+  return (
+    `${count} joins and leaves over ${rooms.length} servers in ${(ms / 1000).toFixed(1)} s; ` +
+    `descriptors ${before.join("/")} before, ${after.join("/")} after; Redis clients ${clients.length}; ` +
+    `private memory grown ${grown.map((g) => g.toFixed(1)).join("/")} MiB (before any quiet collection)`
+  );
 }
 
 /** One command to Redis at `port` on a connection of its own, in RESP2; the reply. */
