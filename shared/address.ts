@@ -1,21 +1,32 @@
 /**
+ * A peer's address that prints the way Python prints the tuple `recvfrom` returns.
+ *
+ * @module
+ */
+import { hostPort } from "./host-port.ts";
+
+/**
  * A peer's address that prints the way Python prints the tuple `recvfrom` returns:
  * `('127.0.0.1', 8002)`, and `('::1', 8002, 0, 0)` for IPv6. `hostPort` gives the
  * `127.0.0.1:8002` form used in notes.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Address } from "./address.ts";
- * String(new Address("127.0.0.1", 8002)); // "('127.0.0.1', 8002)"
+ * const clientAddr = new Address("127.0.0.1", 8002);
+ * assert.equal(String(clientAddr), "('127.0.0.1', 8002)"); // print(client_addr)
+ * assert.equal(String(new Address("::1", 8002)), "('::1', 8002, 0, 0)");
+ * assert.equal(clientAddr.hostPort, "127.0.0.1:8002");
  * ```
- * @module
  */
-import { hostPort } from "./host-port.ts";
-
 export class Address {
+  /** The IP address, as Node reports it: `127.0.0.1`, `::1`. */
   readonly host: string;
+  /** The port number. */
   readonly port: number;
 
+  /** The address of `port` on `host`. */
   constructor(host: string, port: number) {
     this.host = host;
     this.port = port;

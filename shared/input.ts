@@ -11,26 +11,10 @@
  * On a terminal the lines come from the line editor of terminal.ts, which keeps the
  * prompt and the typing on screen below whatever else is printed.
  *
- * Options:
- * - `signal`: an {@linkcode AbortSignal} that ends the wait: when the peer leaves while
- *   the prompt is open, `input` returns `null` at once.
- * - `emptyNote`: empty lines are not answers; each one gets this note on stderr and
- *   the prompt again. TCP needs it: an empty line is zero bytes, nothing goes on the
- *   wire, and both sides of the article's programs would wait for ever.
+ * A server waiting for a client can answer nobody: {@linkcode discardInput} drops what is
+ * typed then, and {@linkcode whenInputEnds} acts at once when stdin ends. Otherwise stdin
+ * ending with no prompt open is noted, and the next prompt gets `null`.
  *
- * `discardInput(why)` starts a time when nobody can be answered (a server waiting for a
- * client): each line typed then is dropped at once with a note, never kept for whoever
- * comes next. `keepInput()` ends it. `whenInputEnds(action)` says what a server idle at
- * accept or recvfrom does when stdin ends (Ctrl-D): it acts at once instead of at a prompt
- * that may never come. Otherwise stdin ending with no prompt open is noted, and the next
- * prompt gets `null`.
- *
- * @example
- * ```ts
- * import { input } from "./input.ts";
- * const toServerMsg = await input("宝宝说:"); // stdout: "宝宝说:", then waits for a line
- * if (toServerMsg === null) console.error("stdin ended");
- * ```
  * @module
  */
 import { flush } from "./print.ts";
@@ -205,14 +189,31 @@ const stdinLines = () => {
 /**
  * Whether a call of {@linkcode input} has met the end of stdin, as Python's `input` raising
  * `EOFError`: every later call returns `null` at once.
+ *
+ * @example
+ * ```ts
+ * import { input, inputEnded } from "./input.ts";
+ * const toClientMsg = await input("高望>>>");
+ * if (inputEnded()) console.error("stdin ended: the server stops"); // toClientMsg is null
+ * else console.log(`answer: ${toClientMsg}`);
+ * ```
  */
 export function inputEnded(): boolean {
   return lines?.endSeen ?? false;
 }
 
 /**
- * Nobody can be answered now: drop the lines typed ahead, and from now on each line as it
- * is typed, each with the note `(not sent: why)`, until `keepInput()`.
+ * Nobody can be answered now (a server waiting for a client): drop the lines typed ahead,
+ * and from now on each line as it is typed, each with the note `(not sent: why)` on stderr,
+ * never kept for whoever comes next; until {@linkcode keepInput}.
+ *
+ * @example
+ * ```ts
+ * import { discardInput, keepInput } from "./input.ts";
+ * discardInput("no client is connected"); // a line typed now: "(not sent: no client is connected)"
+ * // … a client connects …
+ * keepInput(); // lines typed from now on wait for the next prompt
+ * ```
  */
 export function discardInput(why: string): void {
   const reader = stdinLines();
@@ -220,29 +221,82 @@ export function discardInput(why: string): void {
   reader.discarding = why;
 }
 
-/** Keep typed lines again, for the next prompt. */
+/**
+ * Keep typed lines again, for the next prompt, after {@linkcode discardInput}.
+ *
+ * @example
+ * ```ts
+ * import { discardInput, input, keepInput } from "./input.ts";
+ * discardInput("no client is connected");
+ * keepInput(); // a client came: what is typed now answers it
+ * const toClientMsg = await input("高望>>>"); // a line typed now, or null at the end of stdin
+ * ```
+ */
 export function keepInput(): void {
   stdinLines().discarding = undefined;
 }
 
 /**
- * While a server waits for a peer with no prompt open: what the end of stdin does, at once
- * (the server can answer nobody any more); `undefined` when it stops waiting. Starts
- * reading stdin if nothing has yet, so that its end is seen.
+ * While a server waits for a peer with no prompt open (at accept or recvfrom): what the end
+ * of stdin (Ctrl-D) does, at once, instead of at a prompt that may never come (the server
+ * can answer nobody any more); `undefined` when it stops waiting. Starts reading stdin if
+ * nothing has yet, so that its end is seen.
+ *
+ * @example
+ * ```ts
+ * import { whenInputEnds } from "./input.ts";
+ * whenInputEnds(() => {
+ *   console.error("stdin ended while no client was connected: the server stops");
+ *   process.exit(0);
+ * });
+ * // … a client connects: a prompt will see the end of stdin now …
+ * whenInputEnds(undefined);
+ * ```
  */
 export function whenInputEnds(action: (() => void) | undefined): void {
   stdinLines().onIdleEnd = action;
 }
 
-/** How a call of {@linkcode input} may end early or refuse empty lines. */
+/**
+ * How a call of {@linkcode input} may end early or refuse empty lines.
+ *
+ * @example
+ * ```ts
+ * import { type InputOptions, input } from "./input.ts";
+ * import { NOTHING_TO_SEND } from "./tcp-send.ts";
+ * const peerLeft = new AbortController(); // aborted when the peer resets (tcp-recv.ts peerDone)
+ * const options: InputOptions = { signal: peerLeft.signal, emptyNote: NOTHING_TO_SEND };
+ * const toClientMsg = await input("高望>>>", options); // never "": an empty line asks again
+ * ```
+ */
 export interface InputOptions {
-  /** Return `null` at once when this aborts. */
+  /**
+   * Return `null` at once when this aborts: the peer has left while the prompt is open.
+   * @default none: only a line or the end of stdin answers
+   */
   signal?: AbortSignal;
-  /** Ask again after an empty line, with this note on stderr. @default empty lines are returned */
+  /**
+   * Empty lines are not answers: each one gets this note on stderr and the prompt again. TCP
+   * needs it: an empty line is zero bytes, nothing goes on the wire, and both sides of the
+   * article's programs would wait for ever.
+   * @default empty lines are returned
+   */
   emptyNote?: string;
 }
 
-/** Wait for one line of stdin after writing `prompt`; `null` at end of input or on abort. */
+/**
+ * Python's `input(prompt)`: write `prompt` on stdout, then wait for one line of stdin and
+ * return it without its line ending; `null` at the end of stdin (Python raises `EOFError`)
+ * or when `options.signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { input } from "./input.ts";
+ * const toServerMsg = await input("宝宝说:"); // stdout: 宝宝说: (then a line is typed)
+ * if (toServerMsg === null) console.error("stdin ended");
+ * else console.log(`typed: ${toServerMsg}`);
+ * ```
+ */
 export function input(prompt: string, options: InputOptions = {}): Promise<string | null> {
   return new Promise((answer) => stdinLines().ask({ prompt, options, answer }));
 }

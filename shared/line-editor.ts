@@ -9,17 +9,6 @@
  * once however long the paste. A chunk holding an escape sequence (arrows, Home, Alt-…) goes
  * a character at a time, as readline would read it anyway, keeping the sequence whole.
  *
- * `create` is given the input to build the editor on; it returns the editor.
- *
- * @example
- * ```ts
- * import { createInterface } from "node:readline";
- * import { lineEditor } from "./line-editor.ts";
- * const rl = lineEditor(process.stdin, (input) =>
- *   createInterface({ input, output: process.stdout, terminal: true }),
- * );
- * rl.on("line", (line) => console.log(JSON.stringify(line)));
- * ```
  * @module
  */
 import { EventEmitter } from "node:events";
@@ -36,7 +25,21 @@ const UNFINISHED_ESCAPE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what it looks for
   /\x1b(?:\x1b?\[[\d;]*|\x1bO?|O)?$/;
 
-/** The line editor `create` builds, reading `stdin`'s keys as described above. */
+/**
+ * The line editor `create` builds, reading the keys of `stdin` (a terminal) as this file's
+ * first comment says: `create` is given the input to build the editor on, and returns it.
+ *
+ * @example
+ * ```ts ignore
+ * // needs a terminal: stdin in raw mode (run it in one, type, then Ctrl-D)
+ * import { createInterface } from "node:readline";
+ * import { lineEditor } from "./line-editor.ts";
+ * const rl = lineEditor(process.stdin, (input) =>
+ *   createInterface({ input, output: process.stdout, terminal: true }),
+ * );
+ * rl.on("line", (line) => console.log(JSON.stringify(line))); // 一二三四五, Left ×2, 插入: "一二三插入四五"
+ * ```
+ */
 export function lineEditor(stdin: ReadStream, create: (input: ReadStream) => Interface): Interface {
   // What readline reads: a terminal's stream, whose "data" is given one key or escape at a time.
   const keys = Object.assign(new EventEmitter(), {

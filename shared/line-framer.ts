@@ -11,15 +11,19 @@
  * Lines are taken one at a time with `next()`, so a reader that may not take them all
  * now (a rate limit) keeps the rest as bytes, not as thousands of strings.
  *
+ * @module
+ */
+
+/**
+ * What one read completed: its lines, and how many were refused for their length.
+ *
  * @example
  * ```ts
- * import { LineFramer } from "./line-framer.ts";
- * const framer = new LineFramer(4096);
- * framer.push(Buffer.from("你好\r\nhalf a "));  // { lines: ["你好"], tooLong: 0 }
- * framer.add(Buffer.from("line\n"));
- * framer.next();                               // "half a line"
+ * import assert from "node:assert/strict";
+ * import { type Framed, LineFramer } from "./line-framer.ts";
+ * const framed: Framed = new LineFramer(8).push(Buffer.from("hi\nfar too long\nok\n"));
+ * assert.deepEqual(framed, { lines: ["hi", "ok"], tooLong: 1 });
  * ```
- * @module
  */
 export interface Framed {
   /** The complete lines, without their line endings. */
@@ -30,13 +34,32 @@ export interface Framed {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Cuts a TCP byte stream into lines of at most `maxBytes` bytes, as this file's first
+ * comment says.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineFramer } from "./line-framer.ts";
+ * const framer = new LineFramer(4096);
+ * assert.deepEqual(framer.push(Buffer.from("你好\r\nhalf a ")), { lines: ["你好"], tooLong: 0 });
+ * assert.equal(framer.midLine, true);
+ * framer.add(Buffer.from("line\n")); // one read, its lines taken one at a time:
+ * assert.equal(framer.next(), "half a line");
+ * assert.equal(framer.next(), undefined);
+ * assert.equal(framer.end(), undefined); // the stream ends with nothing unfinished
+ * ```
+ */
 export class LineFramer {
+  /** The longest line taken, in bytes, not counting its `\n`. */
   readonly maxBytes: number;
   /** Lines refused for their length since this was last set to 0. */
   tooLong = 0;
   #buf: Buffer = EMPTY;
   #skipping = false;
 
+  /** A framer for lines of at most `maxBytes` bytes. */
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
   }

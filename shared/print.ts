@@ -7,17 +7,24 @@
  * write: the message and the prompt that follows it reach the terminal, or a pipe's
  * reader, together. The bytes are the same; there are fewer of them in flight.
  *
- * @example
- * ```ts
- * import { print } from "./print.ts";
- * print("来自宝宝的消息:", "你好"); // stdout: "来自宝宝的消息: 你好\n"
- * ```
  * @module
  */
 import { Terminal } from "./terminal.ts";
 
 let pending = "";
 
+/**
+ * Python's `print(a, b)`: `parts` joined by one space, then a newline, on stdout, at the end
+ * of this turn of the script (or with the next prompt or note).
+ *
+ * @example
+ * ```ts
+ * import { Address } from "./address.ts";
+ * import { print } from "./print.ts";
+ * print("来自宝宝的消息:", "你好"); // stdout: 来自宝宝的消息: 你好
+ * print("你好", new Address("127.0.0.1", 8002)); // stdout: 你好 ('127.0.0.1', 8002)
+ * ```
+ */
 export function print(...parts: unknown[]): void {
   // A resolved promise's reaction, not queueMicrotask: Node makes an async resource for each
   // call of that, a cost the chat would pay at every message.
@@ -25,7 +32,16 @@ export function print(...parts: unknown[]): void {
   pending += `${parts.map(String).join(" ")}\n`;
 }
 
-/** Write what `print` holds, then `more` (a prompt), in one write: above the typing on a terminal. */
+/**
+ * Write what `print` holds, then `more` (a prompt), in one write: above the typing on a terminal.
+ *
+ * @example
+ * ```ts
+ * import { flush, print } from "./print.ts";
+ * print("来自宝宝的消息:", "你好");
+ * flush("高望>>>"); // one write on stdout: "来自宝宝的消息: 你好\n高望>>>"
+ * ```
+ */
 export function flush(more = ""): void {
   const text = pending + more;
   pending = "";

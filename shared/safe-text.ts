@@ -12,18 +12,25 @@
  * hide text with `\r`, or reorder what a line seems to say with a direction override
  * ("Trojan Source").
  *
- * @example
- * ```ts
- * import { safeText } from "./safe-text.ts";
- * safeText("hi\x1b[31m 你好\t!\n"); // "hi\\x1b[31m 你好\t!\n"
- * safeText("abc\u202edef"); // "abc\\u202edef"
- * ```
  * @module
  */
 const UNSAFE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /(\p{Extended_Pictographic}[\u{1f3fb}-\u{1f3ff}\ufe0f]?\u200d)(?=\p{Extended_Pictographic})|[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\p{Cf}]/gu;
 
+/**
+ * `text` with every control or format character shown escaped (`\x1b`, `\u202e`) instead
+ * of obeyed; all else, Chinese and emoji included, unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { safeText } from "./safe-text.ts";
+ * assert.equal(safeText("hi\x1b[2J 你好\t!\n"), "hi\\x1b[2J 你好\t!\n"); // no screen cleared
+ * assert.equal(safeText("abc\u202edef"), "abc\\u202edef"); // no text reversed
+ * assert.equal(safeText("👩‍💻"), "👩‍💻");
+ * ```
+ */
 export function safeText(text: string): string {
   return text.replace(UNSAFE, (c: string, emoji: string | undefined) => emoji ?? escaped(c));
 }

@@ -4,19 +4,27 @@
  * (128 + the signal's number), with no stack trace. Python shows a `KeyboardInterrupt`
  * traceback instead.
  *
- * @example
- * ```ts
- * import { closeOnExit } from "./signals.ts";
- * closeOnExit(socket); // Ctrl-C now closes it before exiting 130
- * ```
  * @module
  */
 import { trace } from "./stderr.ts";
 import { Terminal } from "./terminal.ts";
 
-/** Anything with a way to close: a TCP socket (`destroy`), a server or a UDP socket (`close`). */
+/**
+ * Anything with a way to close: a TCP socket (`destroy`), a server or a UDP socket (`close`).
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "node:dgram";
+ * import { createServer, Socket } from "node:net";
+ * import type { Closable } from "./signals.ts";
+ * const closables: Closable[] = [new Socket(), createServer(), createSocket("udp4")];
+ * for (const c of closables) c.destroy ? c.destroy() : c.close?.();
+ * ```
+ */
 export interface Closable {
+  /** Close at once: close(2), as a TCP socket's `destroy()` does. @default none */
   destroy?: () => void;
+  /** Close, for a listening server or a UDP socket. @default none */
   close?: () => void;
 }
 
@@ -26,6 +34,18 @@ const open = new Map<Closable, ((signal: string) => void) | undefined>();
 /**
  * Close `socket` when the user interrupts the script: with `close(signal)` if given (a TCP
  * connection traces the FIN it sends), else its own `destroy` or `close`.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { createServer } from "node:net";
+ * import { closedNormally, closeOnExit } from "./signals.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * closeOnExit(server); // Ctrl-C from now on closes it, then exits 130
+ * await once(server, "listening");
+ * server.close();
+ * closedNormally(server);
+ * ```
  */
 export function closeOnExit(socket: Closable, close?: (signal: string) => void): void {
   open.set(socket, close);
@@ -33,12 +53,32 @@ export function closeOnExit(socket: Closable, close?: (signal: string) => void):
 
 const hooks: ((signal: string) => void)[] = [];
 
-/** Run `hook` first when a signal ends the script: a chat room says goodbye to everyone. */
+/**
+ * Run `hook` first when a signal ends the script: a chat room says goodbye to everyone.
+ *
+ * @example
+ * ```ts
+ * import { onExitSignal } from "./signals.ts";
+ * onExitSignal((signal) => console.error(`${signal}: goodbye, everyone`)); // before the sockets close
+ * ```
+ */
 export function onExitSignal(hook: (signal: string) => void): void {
   hooks.push(hook);
 }
 
-/** Forget `socket`: it was closed the ordinary way. */
+/**
+ * Forget `socket`: it was closed the ordinary way, and a signal has nothing to close.
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "node:dgram";
+ * import { closedNormally, closeOnExit } from "./signals.ts";
+ * const sock = createSocket("udp4");
+ * closeOnExit(sock);
+ * sock.close(); // the conversation is over
+ * closedNormally(sock);
+ * ```
+ */
 export function closedNormally(socket: Closable): void {
   open.delete(socket);
 }

@@ -13,30 +13,62 @@
  * Elsewhere (another machine, or no /proc), only time is known: after `after` seconds a
  * hint says what may be happening, without choosing.
  *
- * @example
- * ```ts
- * import { udpSilence } from "./silence.ts";
- * udpSilence({ host: "127.0.0.1", port: 8002 }, 30, socketTable("udp"));
- * // { when: "now", text: "nobody listens on UDP port 8002 on this machine …" }
- * ```
  * @module
  */
 import { networkInterfaces } from "node:os";
 import type { KernelSocket } from "./socket-table.ts";
 
-/** A hint to give: `now`, after `after` seconds, or `never`. */
+/**
+ * A hint to give: `now`, after `after` seconds, or `never`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Hint, udpSilence } from "./silence.ts";
+ * const hint: Hint = udpSilence({ host: "192.0.2.1", port: 8002 }, 30); // another machine
+ * assert.equal(hint.when, "later"); // only time is known: hint.text after 30 s of silence
+ * ```
+ */
 export interface Hint {
+  /** When to give it: at once, after the caller's `after` seconds, or not at all. */
   when: "now" | "later" | "never";
+  /** What to say, on stderr; empty when `never`. */
   text: string;
 }
 
-/** Whether `host` is an address of this machine (so its kernel's table is the server's). */
+/**
+ * Whether `host` is an address of this machine (so its kernel's table is the server's).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isThisMachine } from "./silence.ts";
+ * assert.equal(isThisMachine("127.0.0.1"), true);
+ * assert.equal(isThisMachine("192.0.2.1"), false); // TEST-NET-1: an address for examples
+ * ```
+ */
 export function isThisMachine(host: string): boolean {
   if (host === "localhost" || host.startsWith("127.") || host === "::1") return true;
   return Object.values(networkInterfaces()).some((addrs) => addrs?.some((a) => a.address === host));
 }
 
-/** The hint for a UDP client whose datagram to `to` has had no reply. */
+/**
+ * The hint for a UDP client whose datagram to `to` has had no reply, from this machine's
+ * `table` of UDP sockets when it has one (socket-table.ts).
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "node:dgram";
+ * import { once } from "node:events";
+ * import { udpSilence } from "./silence.ts";
+ * import { socketTable } from "./socket-table.ts";
+ * const peer = createSocket("udp4").bind(0, "127.0.0.1"); // a free port, for this example
+ * await once(peer, "listening");
+ * const to = { host: "127.0.0.1", port: peer.address().port };
+ * peer.close(); // nobody listens there now
+ * console.log(udpSilence(to, 30, socketTable("udp"))); // { when: "now", text: "nobody listens on UDP port …" }
+ * ```
+ */
 export function udpSilence(
   to: { host: string; port: number },
   after: number,
@@ -65,6 +97,14 @@ export function udpSilence(
 /**
  * The hint for a TCP client whose first message has had no answer: our connection, seen
  * from the server's side of this machine's table (`local` is our port, `server` its).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tcpSilence } from "./silence.ts";
+ * const ends = { local: 54321, server: 8001, host: "192.0.2.1" }; // another machine: no table
+ * assert.match(tcpSilence(ends, 10).text, /^no answer after 10 s\. The server talks to one client/);
+ * ```
  */
 export function tcpSilence(
   ends: { local: number; server: number; host: string },

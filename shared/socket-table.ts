@@ -9,12 +9,6 @@
  * `--trace` reads it to say truthfully which side closed first; the tests and the
  * benchmarks read it to see what the kernel sees.
  *
- * @example
- * ```ts
- * import { kernelState, socketTable } from "./socket-table.ts";
- * kernelState(conn); // "CLOSE-WAIT": the peer's FIN has arrived, ours has not been sent
- * socketTable("tcp")?.filter((s) => s.localPort === 8001); // the listener and its connections
- * ```
  * @module
  */
 
@@ -37,10 +31,22 @@ const STATES = [
   "CLOSING",
 ];
 
-/** One row of the kernel's table. */
+/**
+ * One row of the kernel's table.
+ *
+ * @example
+ * ```ts
+ * import { type KernelSocket, socketTable } from "./socket-table.ts";
+ * const rows: KernelSocket[] = socketTable("udp") ?? []; // none off Linux
+ * for (const s of rows) if (s.drops > 0) console.log(`port ${s.localPort} dropped ${s.drops}`);
+ * ```
+ */
 export interface KernelSocket {
+  /** Our end's port. */
   localPort: number;
+  /** The peer's port; 0 for a listening or an unconnected socket. */
   remotePort: number;
+  /** The state as `ss` names it: `LISTEN`, `ESTABLISHED`, `TIME-WAIT`, …; `CLOSED` for UDP. */
   state: string;
   /** Bytes received and not read yet; for a listening socket, connections waiting for accept. */
   recvQ: number;
@@ -52,7 +58,21 @@ export interface KernelSocket {
   drops: number;
 }
 
-/** Every socket of `kind` the kernel lists now, or `undefined` where there is no /proc/net. */
+/**
+ * Every socket of `kind` the kernel lists now, or `undefined` where there is no /proc/net.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, createServer } from "node:net";
+ * import { socketTable } from "./socket-table.ts";
+ * const server = createServer().listen({ host: "127.0.0.1", port: 0, backlog: 3 });
+ * await once(server, "listening");
+ * const { port } = server.address() as AddressInfo;
+ * console.log(socketTable("tcp")?.find((s) => s.localPort === port)); // { …, state: "LISTEN", recvQ: 0, … }
+ * server.close();
+ * ```
+ */
 export function socketTable(kind: "tcp" | "udp"): KernelSocket[] | undefined {
   let found = false;
   const rows: KernelSocket[] = [];
@@ -88,6 +108,21 @@ export function socketTable(kind: "tcp" | "udp"): KernelSocket[] | undefined {
 /**
  * The state of a connection now, by its two ports (a socket, or the ports it had before it
  * was closed); CLOSED once it is gone from the table; `undefined` off Linux.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { kernelState } from "./socket-table.ts";
+ * const server = createServer((conn) => conn.destroy()).listen(0, "127.0.0.1"); // closes at once
+ * await once(server, "listening");
+ * const { port } = server.address() as AddressInfo;
+ * const client = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+ * await once(client, "end"); // the server's FIN has come
+ * console.log(kernelState(client)); // "CLOSE-WAIT": the peer's FIN has arrived, ours is not sent
+ * client.destroy();
+ * server.close();
+ * ```
  */
 export function kernelState(ends: Pick<Socket, "localPort" | "remotePort">): string | undefined {
   // The kernel writes its table a piece at a time, so a busy machine's sockets can move

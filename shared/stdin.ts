@@ -8,19 +8,38 @@
  * waits, so a script ends when its conversation does, whatever stdin still holds
  * (`holder` gives the same for the terminal's stdin, which the line editor reads).
  *
- * @example
- * ```ts
- * import { readStdin } from "./stdin.ts";
- * const hold = readStdin((text) => console.log(JSON.stringify(text)), () => console.log("end"));
- * hold(true); // wait for stdin: the process stays until it ends
- * ```
  * @module
  */
 
-/** A readable stdin that may or may not keep the process alive (Deno's process.stdin cannot). */
+/**
+ * A readable stdin that may or may not keep the process alive (Deno's process.stdin cannot).
+ *
+ * @example
+ * ```ts
+ * import { holder, type Stdin } from "./stdin.ts";
+ * const stdin: Stdin = process.stdin;
+ * holder(stdin); // read on, without keeping the process alive: it ends now
+ * ```
+ */
 export type Stdin = NodeJS.ReadableStream & { ref?: () => void; unref?: () => void };
 
-/** Read stdin as text, handing each chunk to `onText` and its end to `onEnd`; its `hold`. */
+/**
+ * Read stdin as text, handing each chunk to `onText` and its end to `onEnd`; returns its
+ * `hold(waiting)`, which lets stdin keep the process alive (`true`) or not (`false`, at first).
+ *
+ * @example
+ * ```ts
+ * import { readStdin } from "./stdin.ts";
+ * const hold = readStdin(
+ *   (text) => {
+ *     console.log(JSON.stringify(text)); // "你好\n", as it came
+ *     hold(false); // answered: the process may end
+ *   },
+ *   () => console.log("stdin ended"),
+ * );
+ * hold(true); // a prompt is open: wait for stdin
+ * ```
+ */
 export function readStdin(
   onText: (text: string) => void,
   onEnd: () => void,
@@ -44,6 +63,17 @@ export function readStdin(
  * stream going on reading. Where it cannot be unref'd (Deno's process.stdin), it is paused
  * instead, once this turn is over: Deno lets go of stdin a tick after the pause, and the
  * read the stream starts after a line (to read ahead) would hold it again.
+ *
+ * @example
+ * ```ts
+ * import { holder } from "./stdin.ts";
+ * const hold = holder(process.stdin); // not holding, at first
+ * process.stdin.once("data", (chunk) => {
+ *   console.log(`read ${chunk.length} bytes`);
+ *   hold(false);
+ * });
+ * hold(true); // wait for stdin
+ * ```
  */
 export function holder(stdin: Stdin): (waiting: boolean) => void {
   let holding = true;

@@ -4,13 +4,6 @@
  * one line and exit 1, naming the address. The socket's data waits, unread, until
  * `recv` (or the caller's own `data` handler) starts reading it.
  *
- * @example
- * ```ts
- * import { Socket } from "node:net";
- * import { connect } from "./tcp-connect.ts";
- * const client = new Socket();
- * await connect(client, { host: "127.0.0.1", port: 8001 });
- * ```
  * @module
  */
 import type { Socket } from "node:net";
@@ -21,7 +14,23 @@ import { callSite, trace } from "./stderr.ts";
 import type { IpPort } from "./tcp-listen.ts";
 import { shutNow } from "./tcp-send.ts";
 
-/** Connect `client` to `ipPort`. */
+/**
+ * Connect `client` to `ipPort`: resolves once the handshake is done; a refused connection
+ * or a bad host ends the script, with one line on stderr and exit 1.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, createServer, Socket } from "node:net";
+ * import { connect } from "./tcp-connect.ts";
+ * const server = createServer((conn) => conn.end()).listen(0, "127.0.0.1"); // a peer, for this example
+ * await once(server, "listening");
+ * const client = new Socket(); // client = socket.socket()
+ * await connect(client, { host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+ * client.destroy();
+ * server.close();
+ * ```
+ */
 export function connect(client: Socket, ipPort: IpPort): Promise<void> {
   const where = hostPort(ipPort.host, ipPort.port);
   const at = callSite();

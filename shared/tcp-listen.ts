@@ -19,14 +19,6 @@
  * with a note, never kept for the next; and the end of stdin (Ctrl-D) ends the server at
  * once, with a note, exit 0: nobody could type an answer for the next client.
  *
- * @example
- * ```ts
- * import { createServer } from "node:net";
- * import { accept, listen } from "./tcp-listen.ts";
- * const server = createServer();
- * await listen(server, { host: "127.0.0.1", port: 0 }, 3); // stderr: listening on 127.0.0.1:43121 (tcp)
- * const [conn, addr] = await accept(server); // the first client, and its Address
- * ```
  * @module
  */
 import type { AddressInfo, Server, Socket } from "node:net";
@@ -40,9 +32,20 @@ import { callSite, note, trace } from "./stderr.ts";
 import { peerName, watch } from "./tcp-recv.ts";
 import { shutNow } from "./tcp-send.ts";
 
-/** Where to listen or connect, like Python's `ip_port` tuple. */
+/**
+ * Where to listen or connect, like Python's `ip_port` tuple.
+ *
+ * @example
+ * ```ts
+ * import type { IpPort } from "./tcp-listen.ts";
+ * const ipPort: IpPort = { host: "127.0.0.1", port: 8001 }; // ip_port = ('127.0.0.1', 8001)
+ * console.log(`${ipPort.host}:${ipPort.port}`);
+ * ```
+ */
 export interface IpPort {
+  /** An IP address or a host name: `127.0.0.1`, `::1`, `localhost`. */
   host: string;
+  /** The port; 0 to listen on any free one. */
   port: number;
 }
 
@@ -99,6 +102,16 @@ const backlogs = new WeakMap<Server, number>();
  * Bind `server` to `ipPort` and listen with `backlog`; print the ready line on stderr. For a
  * server that takes its clients with {@linkcode accept} and its answers from stdin, as the
  * article's: from the ready line on, nobody can be answered until a client is accepted.
+ * Create it with `pauseOnConnect`, so that a waiting client's bytes stay in the kernel.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:net";
+ * import { closeServer, listen } from "./tcp-listen.ts";
+ * const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+ * await listen(server, { host: "127.0.0.1", port: 0 }, 3); // stderr: listening on 127.0.0.1:43121 (tcp)
+ * closeServer(server);
+ * ```
  */
 export function listen(server: Server, ipPort: IpPort, backlog: number): Promise<void> {
   return listenOn(server, ipPort, backlog, () => idleUntilAccept(server));
@@ -108,6 +121,15 @@ export function listen(server: Server, ipPort: IpPort, backlog: number): Promise
  * Bind and listen, as {@linkcode listen}, for a server that handles `connection` events
  * itself and reads no answers from stdin (the room, the framing lesson's server).
  * `beforeReady` runs just before the ready line is printed.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:net";
+ * import { closeServer, listenOn } from "./tcp-listen.ts";
+ * const server = createServer((conn) => conn.end("welcome\n"));
+ * await listenOn(server, { host: "127.0.0.1", port: 0 }, 511); // stderr: listening on 127.0.0.1:43121 (tcp)
+ * closeServer(server);
+ * ```
  */
 export function listenOn(
   server: Server,
@@ -136,6 +158,20 @@ export function listenOn(
  * The next client in arrival order, and its address, like Python's `conn, addr`. The
  * first call starts the queue, so make it as soon as `listen` resolves, as the article's
  * loop does (a server that handles `connection` events itself never calls it).
+ *
+ * @example
+ * ```ts
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { accept, closeServer, listen } from "./tcp-listen.ts";
+ * const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+ * await listen(server, { host: "127.0.0.1", port: 0 }, 3);
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn, addr] = await accept(server); // conn, addr = server.accept()
+ * console.log(String(addr)); // ('127.0.0.1', 54321)
+ * client.destroy();
+ * conn.destroy();
+ * closeServer(server);
+ * ```
  */
 export async function accept(server: Server): Promise<[Socket, Address]> {
   let queue = queues.get(server);
@@ -167,7 +203,18 @@ function idleUntilAccept(server: Server): void {
   });
 }
 
-/** Stop listening and close the clients still waiting in the queue. */
+/**
+ * Stop listening and close the clients still waiting in the queue.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:net";
+ * import { closeServer, listen } from "./tcp-listen.ts";
+ * const server = createServer({ pauseOnConnect: true });
+ * await listen(server, { host: "127.0.0.1", port: 0 }, 3);
+ * closeServer(server); // the port is free again, and the script may end
+ * ```
+ */
 export function closeServer(server: Server): void {
   trace("close the listening socket");
   queues.get(server)?.closeAll();

@@ -21,11 +21,6 @@
  * peer can no longer read (it reset the connection), so a prompt can stop waiting for an
  * answer nobody will read.
  *
- * @example
- * ```ts
- * import { recv } from "./tcp-recv.ts";
- * const fromClientMsg = await recv(conn, 1024); // "你好 hello", or null once the peer is gone
- * ```
  * @module
  */
 import type { Socket } from "node:net";
@@ -199,12 +194,50 @@ function finOrder(oursSent: boolean, state: string | undefined): string {
 
 const incoming = new WeakMap<Socket, Incoming>();
 
-/** Start buffering what `conn` receives, once: the accept queue calls it, or the first `recv`. */
+/**
+ * Start watching `conn`, once: what it receives waits for `recv`, and its FIN or a reset is
+ * seen as it comes, before any `recv`. The accept queue calls it as each client arrives;
+ * otherwise the first `recv` does.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { recv, watch } from "./tcp-recv.ts";
+ * const server = createServer({ pauseOnConnect: true }, watch).listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * client.end("你好");
+ * console.log(await recv(conn, 1024)); // 你好
+ * conn.destroy();
+ * server.close();
+ * ```
+ */
 export function watch(conn: Socket): void {
   if (!incoming.has(conn)) incoming.set(conn, new Incoming(conn));
 }
 
-/** The peer of `conn` as `host:port`, remembered from when the connection opened. */
+/**
+ * The peer of `conn` as `host:port`, remembered from when the connection opened, so that a
+ * note can name it after the socket is closed.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { peerName } from "./tcp-recv.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * console.log(peerName(conn)); // 127.0.0.1:54321
+ * conn.destroy();
+ * console.log(`${peerName(conn)} left`); // the same, after the close
+ * client.destroy();
+ * server.close();
+ * ```
+ */
 export function peerName(conn: Socket): string {
   watch(conn);
   return (incoming.get(conn) as Incoming).peer;
@@ -214,6 +247,23 @@ export function peerName(conn: Socket): string {
  * At most `bufsize` bytes of what `conn` received, decoded; `null` once the peer is gone.
  * With `hint`, if the first answer takes more than `hint.after` seconds, a note says what
  * that may mean (silence.ts): queued behind another client, or its operator typing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { recv } from "./tcp-recv.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * client.end("你好 hello"); // then FIN
+ * assert.equal(await recv(conn, 1024), "你好 hello"); // conn.recv(1024).decode('utf-8')
+ * assert.equal(await recv(conn, 1024), null); // b'': the peer will send no more
+ * conn.destroy();
+ * server.close();
+ * ```
  */
 export function recv(
   conn: Socket,
@@ -224,13 +274,52 @@ export function recv(
   return (incoming.get(conn) as Incoming).recv(bufsize, hint?.after);
 }
 
-/** Whether the peer of `conn` has sent its FIN (and not reset since): it may have exited, or still read. */
+/**
+ * Whether the peer of `conn` has sent its FIN (and not reset since) and all it sent before
+ * has been read: it may have exited, or still read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { peerSentFin, recv } from "./tcp-recv.ts";
+ * const server = createServer({ allowHalfOpen: true }).listen(0, "127.0.0.1"); // a FIN: a half-close
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * client.end(); // shutdown(SHUT_WR): a half-close, as nc -N does
+ * assert.equal(await recv(conn, 1024), null);
+ * assert.equal(peerSentFin(conn), true); // an answer may still be read: send it all the same
+ * client.destroy();
+ * conn.destroy();
+ * server.close();
+ * ```
+ */
 export function peerSentFin(conn: Socket): boolean {
   watch(conn);
   return (incoming.get(conn) as Incoming).sentFin;
 }
 
-/** Aborts when the peer resets the connection. A FIN does not abort it: the peer may still read. */
+/**
+ * An {@linkcode AbortSignal} that aborts when the peer resets the connection, for a prompt
+ * that waits for an answer nobody will read. A FIN does not abort it: the peer may still read.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { peerDone } from "./tcp-recv.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * const gone = peerDone(conn); // give it to input(): { signal: peerDone(conn) }
+ * client.resetAndDestroy(); // RST
+ * await once(gone, "abort"); // stderr: peer 127.0.0.1:54321 reset the connection
+ * server.close();
+ * ```
+ */
 export function peerDone(conn: Socket): AbortSignal {
   watch(conn);
   return (incoming.get(conn) as Incoming).gone;

@@ -10,12 +10,6 @@
  * half-closed and can still read it), or refused with a reset (it had exited). `close`
  * sends FIN: our side of the conversation is over (after that note, if one is awaited).
  *
- * @example
- * ```ts
- * import { close, send } from "./tcp-send.ts";
- * send(conn, "hi baby"); // 7 bytes to the peer
- * close(conn); // FIN
- * ```
  * @module
  */
 import type { Socket } from "node:net";
@@ -27,11 +21,39 @@ import { peerName as peer, peerSentFin } from "./tcp-recv.ts";
 /**
  * The note for an empty line typed at a TCP prompt: it is zero bytes, so nothing would
  * go on the wire and both sides would wait for each other for ever.
+ *
+ * @example
+ * ```ts
+ * import { input } from "./input.ts";
+ * import { NOTHING_TO_SEND } from "./tcp-send.ts";
+ * const toServerMsg = await input("宝宝说:", { emptyNote: NOTHING_TO_SEND }); // never ""
+ * ```
  */
 export const NOTHING_TO_SEND =
   "(an empty line is zero bytes: TCP would send nothing. Type a message.)";
 
-/** Send `text` as UTF-8 bytes on `conn` (Node encodes it on the way to the kernel). */
+/**
+ * Python's `conn.send(text.encode('utf-8'))`: send `text` as UTF-8 bytes on `conn` (Node
+ * encodes it on the way to the kernel). When the peer has gone, nothing is sent, and a note
+ * on stderr says so.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, createServer, Socket } from "node:net";
+ * import { connect } from "./tcp-connect.ts";
+ * import { recv } from "./tcp-recv.ts";
+ * import { close, send } from "./tcp-send.ts";
+ * const echo = createServer((peer) => peer.pipe(peer)).listen(0, "127.0.0.1"); // a peer, for this example
+ * await once(echo, "listening");
+ * const client = new Socket();
+ * await connect(client, { host: "127.0.0.1", port: (echo.address() as AddressInfo).port });
+ * send(client, "hi baby"); // 7 bytes to the peer
+ * console.log(await recv(client, 1024)); // hi baby, echoed
+ * close(client);
+ * echo.close();
+ * ```
+ */
 export function send(conn: Socket, text: string): void {
   if (conn.writableEnded || conn.destroyed) {
     note(`(not sent: peer ${peer(conn)} has left)`);
@@ -94,6 +116,25 @@ function fate(conn: Socket, bytes: number): Promise<void> {
  *
  * With `--trace`, one line once the FIN has gone, and the kernel's state of the
  * connection then tells which side closed first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { close, send } from "./tcp-send.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * send(conn, "byebye");
+ * close(conn); // the 6 bytes, then FIN
+ * client.setEncoding("utf8");
+ * const [said] = await once(client, "data");
+ * assert.equal(said, "byebye");
+ * await once(client, "end"); // the FIN
+ * server.close();
+ * ```
  */
 export function close(conn: Socket): void {
   const awaited = fates.get(conn);
@@ -115,6 +156,25 @@ export function close(conn: Socket): void {
  * close(2) at once (after `close`, or as a signal ends the script: `why` says which), and
  * with `--trace` what went out: a FIN, and which side closed first; or nothing, when the
  * peer had reset the connection already (there is no connection left to send a FIN on).
+ * `at` is the script's line that closed, for the trace.
+ *
+ * @example
+ * ```ts
+ * import { once } from "node:events";
+ * import { type AddressInfo, connect, createServer } from "node:net";
+ * import { closeOnExit } from "./signals.ts";
+ * import { setTrace } from "./stderr.ts";
+ * import { shutNow } from "./tcp-send.ts";
+ * const server = createServer().listen(0, "127.0.0.1");
+ * await once(server, "listening");
+ * const client = connect((server.address() as AddressInfo).port, "127.0.0.1"); // a peer, for this example
+ * const [conn] = await once(server, "connection");
+ * closeOnExit(conn, (signal) => shutNow(conn, undefined, `${signal}: `)); // how Ctrl-C closes it
+ * setTrace(true);
+ * shutNow(conn); // stderr: [trace …] FIN to 127.0.0.1:54321: we close first (now FIN-WAIT-1)
+ * client.destroy();
+ * server.close();
+ * ```
  */
 export function shutNow(conn: Socket, at?: string, why = ""): void {
   const ends = { localPort: conn.localPort, remotePort: conn.remotePort };

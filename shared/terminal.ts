@@ -10,13 +10,6 @@
  * Off a terminal there is none of this: `Terminal.here()` is `undefined`, and the
  * scripts read and write plain bytes.
  *
- * @example
- * ```ts
- * import { Terminal } from "./terminal.ts";
- * const term = Terminal.here(); // undefined in a pipe
- * term?.openPrompt("宝宝说:");
- * term?.show("peer 127.0.0.1:8001 closed its side\n", process.stderr); // above the prompt
- * ```
  * @module
  */
 import {
@@ -29,6 +22,19 @@ import {
 import { isatty } from "node:tty";
 import { lineEditor } from "./line-editor.ts";
 
+/**
+ * The terminal a person types at, with its line editor: one for the process, from
+ * {@linkcode Terminal.here}, and none in a pipe.
+ *
+ * @example
+ * ```ts
+ * import { Terminal } from "./terminal.ts";
+ * const term = Terminal.here(); // undefined in a pipe: then there is nothing to draw
+ * term?.listen((line) => console.log(`typed: ${line}`), () => console.log("Ctrl-D"));
+ * term?.openPrompt("宝宝说:");
+ * term?.show("peer 127.0.0.1:8001 will send no more\n", process.stderr); // above the prompt
+ * ```
+ */
 export class Terminal {
   static #one: Terminal | undefined;
 

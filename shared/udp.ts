@@ -9,14 +9,6 @@
  * it for `recvfrom(1024)`, and a note on stderr says how much was lost. Text is decoded
  * as UTF-8, with U+FFFD for bytes that are not.
  *
- * @example
- * ```ts
- * import { bind, recvfrom, sendto, udpSocket } from "./udp.ts";
- * const udpServer = udpSocket("127.0.0.1");
- * await bind(udpServer, { host: "127.0.0.1", port: 0 }); // stderr: listening on 127.0.0.1:40000 (udp)
- * const [fromClientMsg, clientAddr] = await recvfrom(udpServer, 1024);
- * await sendto(udpServer, "hi udp", clientAddr);
- * ```
  * @module
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
@@ -79,7 +71,16 @@ const UTF8 = new TextDecoder("utf-8");
  * A UDP socket for talking to or listening on `host` (IPv6 when the host is an IPv6
  * address). With `lose` above 0 (`--drop P`) that share of incoming datagrams is lost on
  * purpose, evenly spread (0.5: every second one), as a lossy network would lose them:
- * a lesson in what UDP leaves to the program.
+ * a lesson in what UDP leaves to the program. Ctrl-C closes it.
+ *
+ * @example
+ * ```ts
+ * import { close, udpSocket } from "./udp.ts";
+ * const udpClient = udpSocket("127.0.0.1"); // udp_client = socket.socket(type=socket.SOCK_DGRAM)
+ * const lossy = udpSocket("::1", 0.5); // every second datagram that comes is lost
+ * close(udpClient);
+ * close(lossy);
+ * ```
  */
 export function udpSocket(host: string, lose = 0): Socket {
   const sock = createSocket(isIPv6(host) ? "udp6" : "udp4");
@@ -110,7 +111,19 @@ export function udpSocket(host: string, lose = 0): Socket {
 /** Sockets bound by a server: the end of stdin while one waits for a datagram ends it at once. */
 const servers = new WeakSet<Socket>();
 
-/** Bind `sock` to `ipPort` and print the ready line on stderr. */
+/**
+ * Python's `bind(ip_port)`: bind `sock` to `ipPort` and print the ready line on stderr. A
+ * port in use or a bad host ends the script, with one line and exit 1. From then on, the end
+ * of stdin while `sock` waits in {@linkcode recvfrom} ends the script: nobody can answer.
+ *
+ * @example
+ * ```ts
+ * import { bind, close, udpSocket } from "./udp.ts";
+ * const udpServer = udpSocket("127.0.0.1");
+ * await bind(udpServer, { host: "127.0.0.1", port: 0 }); // stderr: listening on 127.0.0.1:40000 (udp)
+ * close(udpServer);
+ * ```
+ */
 export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
   servers.add(sock);
   const at = callSite();
@@ -132,6 +145,22 @@ export function bind(sock: Socket, ipPort: IpPort): Promise<void> {
  * it is known (silence.ts): within 50 ms when this machine's kernel knows nobody listens
  * on that port, after `after` seconds when only time is known, and never when the server is
  * there and a person may be typing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSocket } from "node:dgram";
+ * import { bind, close, recvfrom, udpSocket } from "./udp.ts";
+ * const udpServer = udpSocket("127.0.0.1");
+ * await bind(udpServer, { host: "127.0.0.1", port: 0 });
+ * const peer = createSocket("udp4"); // a client, for this example
+ * peer.send("你好", udpServer.address().port, "127.0.0.1");
+ * const [fromClientMsg, clientAddr] = await recvfrom(udpServer, 1024); // msg, addr = recvfrom(1024)
+ * assert.equal(fromClientMsg, "你好");
+ * console.log(String(clientAddr)); // ('127.0.0.1', 54321)
+ * peer.close();
+ * close(udpServer);
+ * ```
  */
 export function recvfrom(
   sock: Socket,
@@ -219,6 +248,23 @@ const connectedTo = new WeakMap<Socket, string>();
  * Connect `sock` to `to` (`--connect`; not in the article): it then sends there only, and
  * hears the kernel's ICMP port unreachable as "connection refused", which ends the
  * script with one line, as a refused TCP connection does. Python: `udp_client.connect(ip_port)`.
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "node:dgram";
+ * import { once } from "node:events";
+ * import { close, connectUdp, sendto, udpSocket } from "./udp.ts";
+ * const peer = createSocket("udp4").bind(0, "127.0.0.1"); // a server, for this example
+ * await once(peer, "listening");
+ * const to = { host: "127.0.0.1", port: peer.address().port };
+ * const udpClient = udpSocket("127.0.0.1");
+ * await connectUdp(udpClient, to);
+ * sendto(udpClient, "你好", to); // to the address it is connected to, the only one it can use
+ * const [msg] = await once(peer, "message");
+ * console.log(String(msg)); // 你好
+ * close(udpClient);
+ * peer.close();
+ * ```
  */
 export function connectUdp(sock: Socket, to: IpPort): Promise<void> {
   const where = hostPort(to.host, to.port);
@@ -231,6 +277,21 @@ export function connectUdp(sock: Socket, to: IpPort): Promise<void> {
  * Send `text` as one UTF-8 datagram to `to`, as Python's `sendto` does: at once, nothing to
  * wait for. An error in sending (a host that cannot be found, say) ends the script with one
  * line.
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "node:dgram";
+ * import { once } from "node:events";
+ * import { close, sendto, udpSocket } from "./udp.ts";
+ * const peer = createSocket("udp4").bind(0, "127.0.0.1"); // a server, for this example
+ * await once(peer, "listening");
+ * const udpClient = udpSocket("127.0.0.1");
+ * sendto(udpClient, "你好", { host: "127.0.0.1", port: peer.address().port }); // sendto(msg, ip_port)
+ * const [msg] = await once(peer, "message");
+ * console.log(String(msg)); // 你好
+ * close(udpClient);
+ * peer.close();
+ * ```
  */
 export function sendto(sock: Socket, text: string, to: IpPort): void {
   const at = callSite();
@@ -252,7 +313,16 @@ export function sendto(sock: Socket, text: string, to: IpPort): void {
   else sock.send(text, to.port, to.host, sent);
 }
 
-/** Close `sock`: UDP has no connection, so nothing goes on the wire. */
+/**
+ * Python's `close()`: close `sock`. UDP has no connection, so nothing goes on the wire.
+ *
+ * @example
+ * ```ts
+ * import { close, udpSocket } from "./udp.ts";
+ * const udpClient = udpSocket("127.0.0.1");
+ * close(udpClient); // udp_client.close(): the port is free, and the script may end
+ * ```
+ */
 export function close(sock: Socket): void {
   trace("close the UDP socket");
   sock.close();
