@@ -1,7 +1,8 @@
 /**
  * Which of the real peers (`nc`, `socat`, `ncat`) this machine has. Tests that need a
- * missing tool are left out, and one line says which tools are missing and how to
- * install them; under `CI=true` a missing tool is a failure instead, since CI installs them.
+ * missing tool are declared and skipped (harness/skip.ts), and one line says which tools
+ * are missing and how to install them; under `CI=true` a missing tool is a failure
+ * instead, since CI installs them.
  *
  * @example
  * ```ts

@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
- * const why = nobodyProblem();
- * if (why) console.log(`skipped: ${why}`);
- * else spawnScript("tcp/server.ts", ["--port", "80"], "server", asNobody());
+ * const nobodyTest = testUnless(nobodyProblem(), "the privileged-port test");
+ * nobodyTest("a server not allowed port 80 says so", async () => {
+ *   spawnScript("tcp/server.ts", ["--port", "80"], "server", asNobody());
+ * });
  * ```
  * @module
  */
