@@ -575,7 +575,7 @@ const otherServers: RoomSide = {
     const here = `you hear only the ${joinedCount} here, and they you`;
     broadcast(undefined, `* ${CUT_OFF}: ${why}. Until it is back, ${here}`, false);
   },
-  up: (ms, takenMeanwhile) => {
+  up: (ms) => {
     const away = `after ${(ms / 1000).toFixed(1)} s`;
     note(`the room's servers reach each other again, ${away}`);
     broadcast(
@@ -583,6 +583,8 @@ const otherServers: RoomSide = {
       `* the room is whole again, ${away}: what was said on its other servers meanwhile is lost, and what was said here did not reach them`,
       false,
     );
+  },
+  taken: (takenMeanwhile) => {
     for (const name of takenMeanwhile) {
       const member = named(name);
       if (member) awaitBroker(member, (b) => renameTaken(b, member));
@@ -591,14 +593,14 @@ const otherServers: RoomSide = {
   names,
 };
 
-/** A name another server's member took while the room was in pieces: ours gets a fresh one. */
+/** A name another server's member took while this server was counted out: ours gets a fresh one. */
 async function renameTaken(b: Broker, member: Member): Promise<void> {
-  const name = await b.presence.freeName();
-  tell(
-    member,
-    `* another server's member took the name ${member.name} meanwhile: yours is now ${name}`,
-  );
-  rename(member, name);
+  const [old, name] = [member.name, await b.presence.freeName()];
+  tell(member, `* another server's member took the name ${old} meanwhile: yours is now ${name}`);
+  taken.delete(old);
+  taken.add(name);
+  member.name = name;
+  broadcast(member, `* ${name} is back in the room (${old} was taken meanwhile)`);
 }
 
 /** Join the room's other servers through Redis at `url` (tcp/room/broker.ts, loaded only now). */

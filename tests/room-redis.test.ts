@@ -65,8 +65,11 @@ redisTest(
 redisTest(
   "across servers: /who lists everyone, names are claimed room-wide (look-alikes too), /msg and /me reach other servers, and an operator's /kick removes a member of another server",
   async () => {
-    const { rooms } = await cluster(3);
+    const { redis, rooms } = await cluster(3);
     const [r0, r1, r2] = rooms as [(typeof rooms)[0], (typeof rooms)[0], (typeof rooms)[0]];
+    // Redis's own slow-reader bound, for a subscriber that reads too slowly (the lesson's table)
+    const limits = await redis.ask(["CONFIG", "GET", "client-output-buffer-limit"]);
+    assert.match(String(limits), /pubsub 33554432 8388608 60/);
     const alice = await joinAs(r0.port, "alice", machine(0));
     const bob = await joinAs(r1.port, "bob", machine(1));
     const carol = await joinAs(r2.port, "carol", machine(2));

@@ -39,8 +39,10 @@ export interface RoomSide {
   kicked(name: string): void;
   /** Redis cannot be reached: the room is cut in pieces, this server one of them. */
   down(why: string): void;
-  /** Whole again after `ms`; `taken`: members here whose names another server took meanwhile. */
-  up(ms: number, taken: string[]): void;
+  /** Whole again after `ms`. */
+  up(ms: number): void;
+  /** Members here whose names another server's members took while this one was counted out. */
+  taken(names: string[]): void;
   /** The names of the members here now. */
   names(): string[];
 }
@@ -164,7 +166,8 @@ export class Broker {
       .then(({ restarted, listed, taken }) => {
         const wasDown = !this.#up;
         this.#up = true;
-        if (wasDown) this.#room.up(Date.now() - this.#downSince, taken);
+        if (wasDown) this.#room.up(Date.now() - this.#downSince);
+        if (taken.length > 0) this.#room.taken(taken);
         // Still the same Redis, yet it had counted this server out: the others heard our
         // members leave, and now hear them back.
         const back = this.#room.names().filter((n) => !taken.includes(n));
@@ -250,9 +253,7 @@ function list(names: string[]): string {
   return `${names.slice(0, 20).join(", ")}${more}`;
 }
 
-/** What the room hears when a server died: each of its members leaving, or one line if they are unknown. */
+/** What the room hears when a server died: each of its members leaving. */
 function departures({ label, names }: Gone): string[] {
-  if (names.length === 0)
-    return [`* the room's server at ${label} stopped answering: its members are gone`];
   return names.map((name) => `* ${name} left (their server, ${label}, is gone)`);
 }

@@ -1,12 +1,14 @@
 /**
  * Who is in a room of many servers, kept in Redis: each server's members in a hash of its
  * own, `room:members:ID` (field: what a name looks like, {@linkcode lookOf}; value: the
- * name; field `@`: the server's address), which lives only as long as the server keeps
- * renewing it (a heartbeat every second, the hash expiring 3 s after the last one). A
- * server counts as alive while that hash exists *and* its connection to Redis is
- * subscribed to its own channel, `room:to:ID` (`PUBSUB NUMSUB`): a process that dies has
- * its connection closed by its kernel, and Redis sees that at once; a machine that
- * vanishes without a word is noticed when its hash expires.
+ * name; field `@`: the server's address), and a key that says the server is alive,
+ * `room:alive:ID`, which lives only as long as the server keeps renewing it (a heartbeat
+ * every second, the key expiring 3 s after the last one). A server counts as alive while
+ * that key exists *and* its connection to Redis is subscribed to its own channel,
+ * `room:to:ID` (`PUBSUB NUMSUB`): a process that dies has its connection closed by its
+ * kernel, and Redis sees that at once; a machine that vanishes without a word (or a
+ * process stopped) is noticed when its key expires. The first live server to notice takes
+ * the dead one out, and tells the room who left.
  *
  * Each step is one Lua script, which Redis runs atomically: a name is claimed (its look, so
  * that no two servers hold look-alikes) only if no live server holds that look; `/who`
@@ -36,12 +38,12 @@ export type Send = (args: string[]) => Promise<unknown>;
 const PRELUDE = `
 local function hash(s) return 'room:members:' .. s end
 local function alive(s)
-  return redis.call('EXISTS', hash(s)) == 1
+  return redis.call('EXISTS', 'room:alive:' .. s) == 1
     and redis.call('PUBSUB', 'NUMSUB', 'room:to:' .. s)[2] > 0
 end
 local function register(me, label, ttl)
   redis.call('HSET', hash(me), '@', label)
-  redis.call('PEXPIRE', hash(me), ttl)
+  redis.call('SET', 'room:alive:' .. me, label, 'PX', ttl)
   redis.call('SADD', 'room:servers', me)
   redis.call('HSET', 'room:labels', me, label)
 end
@@ -89,8 +91,7 @@ return false`;
 /**
  * ARGV: me, label, ttl, epoch. Renew this server's presence if Redis still holds it (the
  * same epoch: Redis has not restarted empty); then take every dead server out. Replies {1
- * if renewed else 0, then for each dead server: "id\nlabel\nname\nname…" (its names, if
- * its hash had not expired yet)}.
+ * if renewed else 0, then for each dead server: "id\nlabel\nname\nname…"}.
  */
 const BEAT = `${PRELUDE}
 local me = ARGV[1]
@@ -104,7 +105,7 @@ for _, s in ipairs(redis.call('SMEMBERS', 'room:servers')) do
     for i = 1, #all, 2 do
       if all[i] ~= '@' then names[#names + 1] = all[i + 1] end
     end
-    redis.call('DEL', hash(s))
+    redis.call('DEL', hash(s), 'room:alive:' .. s)
     redis.call('SREM', 'room:servers', s)
     redis.call('HDEL', 'room:labels', s)
     gone[#gone + 1] = table.concat(names, '\\n')
@@ -136,7 +137,7 @@ end
 register(me, ARGV[2], ARGV[3])
 return reply`;
 
-/** A dead server's departures: its id, its address, and the names it held (none if its hash had expired). */
+/** A dead server's departures: its id, its address, and the names it held. */
 export interface Gone {
   server: string;
   label: string;
