@@ -25,6 +25,7 @@ import {
   ROOM,
   slowReader,
 } from "./room.ts";
+import { manyServersSection } from "./room-redis-report.ts";
 import { type Summary, show, summary } from "./stats.ts";
 
 interface Options {
@@ -107,6 +108,8 @@ export async function roomSection({ quick, log }: Options): Promise<string> {
   const memory = await sideBySide(memRuns, (s) => idleMemory(s, idle, !quick));
   log("room memory: what its members keep alive");
   const live = await liveMemory(idle / 2);
+  // the same room on three servers through Redis (bench/room-redis-report.ts)
+  const many = await manyServersSection({ quick, log });
 
   const capRow = (name: string, rs: CapacityResult[], clients: number, lines: number) => {
     const lost = rs.reduce((n, r) => n + r.lost, 0);
@@ -317,5 +320,6 @@ after that, once its memory has settled: ${
 
 What each member keeps alive on the JavaScript heap, measured in a second room after a
 full collection (bench/heap-probe.ts), ${idle / 2} members more in a room of ${idle / 2}: ${fixed(live, 1)} KiB.
-`;
+
+${many}`;
 }

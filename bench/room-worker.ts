@@ -1,6 +1,8 @@
 // tcp-udp-chat: one load-generator process for the chat-room benchmarks (bench/room.ts
 // starts several). It plays the members with ids --from to --to - 1 of a room of --clients,
-// reads orders on stdin and reports on stdout, one JSON object a line.
+// reads orders on stdin and reports on stdout, one JSON object a line. With --ports A,B,C
+// (one room on several servers, bench/room-redis.ts) member i joins the server on port
+// i mod 3, and latencies are kept apart: between members of one server, and across servers.
 //
 //   joined                 every member of this process has been greeted by the server;
 //                          with --start connected, once every member's connect() has
@@ -24,6 +26,7 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
+    ports: { type: "string" },
     clients: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
@@ -35,7 +38,7 @@ const { values } = parseArgs({
     start: { type: "string", default: "greeted" },
   },
 });
-const PORT = Number(values.port);
+const PORTS = (values.ports ?? String(values.port)).split(",").map(Number);
 const N = Number(values.clients);
 const [FROM, TO] = [Number(values.from), Number(values.to)];
 const LINES = Number(values.lines);
@@ -50,6 +53,8 @@ const report = (what: object) => process.stdout.write(`${JSON.stringify(what)}\n
 
 /** Latencies in 0.1 ms steps up to 10 s: a histogram, so that a million receipts stay small. */
 const latency = new Uint32Array(100_001);
+/** The same, for lines from a member of another server (through Redis), with --ports. */
+const latencyAcross = new Uint32Array(100_001);
 let problem: string | undefined;
 let complete = 0;
 let expected = Number.POSITIVE_INFINITY; // per member, once the senders' counts are known
@@ -68,7 +73,8 @@ class Member {
   constructor(id: number) {
     this.id = id;
     // from 4 loopback addresses: the room lets one address hold at most half of it
-    this.sock = connect({ host: "127.0.0.1", port: PORT, localAddress: `127.0.0.${1 + (id % 4)}` });
+    const port = PORTS[id % PORTS.length] as number;
+    this.sock = connect({ host: "127.0.0.1", port, localAddress: `127.0.0.${1 + (id % 4)}` });
     this.sock.setEncoding("latin1");
     this.sock.setNoDelay(true);
     this.sock.on("error", (err) => {
@@ -124,7 +130,9 @@ class Member {
       seq = seq * 10 + c - 48;
     if (kind === 0x74) {
       const ms = now() - Number(text.slice(i + 1, end));
-      latency[Math.min(latency.length - 1, Math.max(0, Math.round(ms * 10)))] += 1;
+      const across = from % PORTS.length !== this.id % PORTS.length;
+      const histogram = across ? latencyAcross : latency;
+      histogram[Math.min(histogram.length - 1, Math.max(0, Math.round(ms * 10)))] += 1;
     }
     if (from === this.id) problem ??= `member ${this.id} got its own line back`;
     if (seq !== this.next[from]) {
@@ -216,10 +224,13 @@ function finish(): void {
   const all = members.reduce((n, m) => n + m.received, 0);
   const received = all - receivedBefore;
   receivedBefore = all;
-  const spread: Record<number, number> = {};
-  latency.forEach((count, tenths) => {
-    if (count > 0) spread[tenths] = count;
-  });
+  const spreadOf = (histogram: Uint32Array) => {
+    const spread: Record<number, number> = {};
+    histogram.forEach((count, tenths) => {
+      if (count > 0) spread[tenths] = count;
+    });
+    return spread;
+  };
   report({
     done: now(),
     goAt,
@@ -233,7 +244,8 @@ function finish(): void {
       ...members.filter((m) => Number.isFinite(m.greetedAt)).map((m) => m.greetedAt - goAt),
     ),
     cpuMs: (cpu.user + cpu.system) / 1000,
-    latency: spread,
+    latency: spreadOf(latency),
+    latencyAcross: spreadOf(latencyAcross),
     round,
   });
   if (!last) return;

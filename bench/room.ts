@@ -67,7 +67,7 @@ export const NCAT: ChatServer = {
   },
 };
 
-interface WorkerReport {
+export interface WorkerReport {
   done: number;
   goAt: number;
   sent: number;
@@ -78,15 +78,26 @@ interface WorkerReport {
   lastGreetedMs: number;
   cpuMs: number;
   latency: Record<string, number>;
+  /** With several servers: the latencies of lines from another server's members. */
+  latencyAcross: Record<string, number>;
 }
 
-/** Start `workers` load-generator processes for `clients` members, wait for all to join. */
-async function generators(port: number, clients: number, workers: number, args: string[]) {
+/**
+ * Start `workers` load-generator processes for `clients` members, wait for all to join;
+ * with several ports (one room on several servers), member i joins the server on port i mod n.
+ */
+export async function generators(
+  port: number | number[],
+  clients: number,
+  workers: number,
+  args: string[],
+) {
   const procs: Proc[] = [];
   for (let w = 0; w < workers; w++) {
     const from = Math.floor((clients * w) / workers);
     const to = Math.floor((clients * (w + 1)) / workers);
-    const range = ["--port", String(port), "--clients", String(clients)];
+    const where = Array.isArray(port) ? ["--ports", port.join(",")] : ["--port", String(port)];
+    const range = [...where, "--clients", String(clients)];
     procs.push(
       spawnScript(
         "bench/room-worker.ts",
@@ -101,7 +112,7 @@ async function generators(port: number, clients: number, workers: number, args: 
 }
 
 /** Say go to every generator; wait for each one's report of that round (the first is 1). */
-async function run(procs: Proc[], deadlineS: number, round = 1): Promise<WorkerReport[]> {
+export async function run(procs: Proc[], deadlineS: number, round = 1): Promise<WorkerReport[]> {
   for (const p of procs) p.child.stdin?.write("go\n");
   const reports: WorkerReport[] = [];
   const mine = (line: string) => line.includes('"done"') && line.includes(`"round":${round}}`);
@@ -134,7 +145,11 @@ export interface CapacityResult {
 }
 
 /** Deliveries a second of one round, from the generators' reports. */
-function rate(reports: WorkerReport[]): { received: number; seconds: number; perSecond: number } {
+export function rate(reports: WorkerReport[]): {
+  received: number;
+  seconds: number;
+  perSecond: number;
+} {
   const seconds =
     (Math.max(...reports.map((r) => r.done)) - Math.min(...reports.map((r) => r.goAt))) / 1000;
   const received = reports.reduce((n, r) => n + r.received, 0);
@@ -281,21 +296,7 @@ export async function latency(
     ];
     const procs = await generators(port, clients, 2, args);
     const reports = await run(procs, seconds + 10);
-    const counts = new Map<number, number>();
-    for (const r of reports) {
-      for (const [tenths, n] of Object.entries(r.latency)) {
-        counts.set(Number(tenths), (counts.get(Number(tenths)) ?? 0) + n);
-      }
-    }
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const at = (p: number) => {
-      let seen = 0;
-      for (const [tenths, n] of [...counts].sort((a, b) => a[0] - b[0])) {
-        seen += n;
-        if (seen >= (p / 100) * total) return tenths / 10;
-      }
-      return Number.NaN;
-    };
+    const at = percentileOf(reports.map((r) => r.latency));
     return {
       server: server.name,
       offered: clients * pace * (clients - 1),
@@ -306,6 +307,26 @@ export async function latency(
   } finally {
     await reapAll();
   }
+}
+
+/** The `p`th percentile, in ms, of the workers' latency histograms (0.1 ms steps) put together. */
+export function percentileOf(histograms: Record<string, number>[]): (p: number) => number {
+  const counts = new Map<number, number>();
+  for (const h of histograms) {
+    for (const [tenths, n] of Object.entries(h)) {
+      counts.set(Number(tenths), (counts.get(Number(tenths)) ?? 0) + n);
+    }
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const sorted = [...counts].sort((a, b) => a[0] - b[0]);
+  return (p: number) => {
+    let seen = 0;
+    for (const [tenths, n] of sorted) {
+      seen += n;
+      if (seen >= (p / 100) * total) return tenths / 10;
+    }
+    return Number.NaN;
+  };
 }
 
 /** A raw member for the slow-reader, flood and memory runs: what it receives, and delays. */
