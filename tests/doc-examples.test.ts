@@ -212,10 +212,14 @@ test("the runner fails an example that throws, and one that never ends", async (
       "export const broken = 1;",
     ].join("\n"),
   );
-  const { failures } = await runAll(broken, exampleDir(), 1000);
-  assert.is(failures.length, 2, failures.join("\n"));
-  assert.match(failures[0] ?? "", /shared\/broken\.ts:2 \(broken\): exited 1\n[\s\S]*Error: stale/);
-  assert.match(failures[1] ?? "", /shared\/broken\.ts:6 \(broken\): still running after 1000 ms/);
+  const [throws, endless] = broken as [Example, Example];
+  const dir = exampleDir();
+  const [[thrown], [stuck]] = await Promise.all([
+    run(throws, dir, DEADLINE_MS),
+    run(endless, dir, 1000),
+  ]);
+  assert.match(thrown ?? "", /^shared\/broken\.ts:2 \(broken\): exited 1\n[\s\S]*Error: stale/);
+  assert.match(stuck ?? "", /^shared\/broken\.ts:6 \(broken\): still running after 1000 ms/);
 });
 
 test("every example in shared/ runs as pasted, and every one type-checks", async () => {
