@@ -18,7 +18,9 @@
  * ```ts
  * import { holder, type Stdin } from "./stdin.ts";
  * const stdin: Stdin = process.stdin;
- * holder(stdin); // read on, without keeping the process alive: it ends now
+ * const hold = holder(stdin); // at first stdin does not keep the process alive
+ * hold(true); // now it does, until:
+ * hold(false);
  * ```
  */
 export type Stdin = NodeJS.ReadableStream & { ref?: () => void; unref?: () => void };

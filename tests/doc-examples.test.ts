@@ -139,13 +139,13 @@ async function run(
   return [wrong && `${e.where} (${e.what}): ${wrong}\n${e.code}\n${proc.transcript()}`, ms];
 }
 
-/** Run `list`, a few at a time: what went wrong, and the slowest. */
+/** Run `list`, a few at a time (each is mostly Node starting: CPU): what went wrong, and the slowest. */
 async function runAll(list: Example[], dir: string, deadlineMs = DEADLINE_MS) {
   const queue = [...list];
   const failures: string[] = [];
   let slowest: [string, number] = ["", 0];
   await Promise.all(
-    Array.from({ length: Math.max(4, 2 * cpus().length) }, async () => {
+    Array.from({ length: Math.min(8, 2 * cpus().length) }, async () => {
       for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
         const [wrong, ms] = await run(e, dir, deadlineMs);
         if (wrong) failures.push(wrong);
