@@ -221,12 +221,25 @@ function awaitBroker(member: Member, work: (b: Broker) => Promise<void>): void {
   }
   member.busy = true;
   member.sock.pause();
-  work(b)
-    .catch(() => tell(member, `* error: ${CUT_OFF}: try again in a moment`))
-    .finally(() => {
-      member.busy = false;
-      release(member);
-    });
+  let done = false;
+  const answered = (failed: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(late);
+    if (failed && member.joined) tell(member, `* error: ${CUT_OFF}: try again in a moment`);
+    else if (failed && !member.leaving) {
+      member.leaving = true; // not in yet: it cannot stay unnamed
+      refuse(member.sock, `${CUT_OFF}: try again in a moment`);
+    }
+    member.busy = false;
+    release(member);
+  };
+  // a Redis that does not answer (stopped, not closed) holds nobody for more than 3 s
+  const late = setTimeout(() => answered(true), 3000);
+  work(b).then(
+    () => answered(false),
+    () => answered(true),
+  );
 }
 
 function rename(member: Member, name: string): void {

@@ -5,11 +5,11 @@ import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freePort } from "../harness/ports.ts";
-import { readPort, reapAll, spawnProgram, spawnScript } from "../harness/procs.ts";
+import { DEADLINE_MS, reapAll, spawnProgram, spawnScript } from "../harness/procs.ts";
 import { REDIS_READY } from "../tcp/room/redis-server.ts";
 import { commands, runBlock } from "./doc-blocks.ts";
 import { joinAs, machine } from "./room-members.ts";
-import { redisTests } from "./room-redis-kit.ts";
+import { listening, redisTests } from "./room-redis-kit.ts";
 
 test.after.each(reapAll);
 const redisTest = redisTests("the make room-cluster test");
@@ -39,7 +39,9 @@ redisTest(
       "room-cluster",
       "ARGS=--port 0 --redis-port 0",
     ]);
-    await make.waitFor("stderr", "Ctrl-C stops them all.\n");
+    // a build, a Redis and three rooms, each loading the Redis client: seconds on a loaded machine
+    const ready = () => make.stderr.includes("Ctrl-C stops them all.\n");
+    await make.err.until(ready, "the cluster to be ready", false, 3 * DEADLINE_MS);
     const ports = [...make.stderr.matchAll(/^room \d of 3: 127\.0\.0\.1:(\d+) \(pid \d+\)$/gm)].map(
       (m) => Number(m[1]),
     );
@@ -55,6 +57,21 @@ redisTest(
     await make.waitFor("stdout", "<宝宝> 你好, everyone\n"); // the first room's traffic, shown
     make.write("hello from the front of the class");
     for (const m of [bao, nc]) await m.got.waitFor("<@room> hello from the front of the class\n");
+    // a demo of the faults: one room server killed, the cluster goes on; then Redis
+    const [redisPid, , , thirdPid] = pids as [number, number, number, number];
+    process.kill(thirdPid, "SIGKILL");
+    await make.waitFor("stderr", `the room server on ${p2} ended (SIGKILL): the others go on\n`);
+    await gao.got.waitFor(/\* nc left \(their server, 127\.0\.0\.1:\d+, is gone\)\n/);
+    process.kill(redisPid, "SIGKILL");
+    await make.waitFor(
+      "stderr",
+      "redis-server ended (SIGKILL): the rooms are cut off. Start it again with:\n",
+    );
+    await make.waitFor(
+      "stderr",
+      /\n {2}\S*redis-server --port \d+ --bind 127\.0\.0\.1 --save '' --appendonly no\n/,
+    );
+    await bao.got.waitFor("* the room's servers cannot reach each other just now (Redis is away)");
     make.killGroup("SIGINT"); // Ctrl-C: the terminal signals the whole foreground group
     await make.waitExit();
     for (const m of [gao, bao, nc]) await m.got.waitClosed();
@@ -81,7 +98,7 @@ redisTest(
     assert.is(rooms.length, 2);
     await redis?.waitFor("stdout", REDIS_READY);
     const ports = [];
-    for (const room of rooms) ports.push(await readPort(room));
+    for (const room of rooms) ports.push(await listening(room));
     const [p1, p2] = ports as [number, number];
     const gao = await joinAs(p1, "高望", machine(0));
     const bao = await joinAs(p2, "宝宝", machine(1));

@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ROOT, readPort, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
-import { redisServer, redisTests } from "./room-redis-kit.ts";
+import { DEADLINE_MS, ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { listening, redisServer, redisTests } from "./room-redis-kit.ts";
 
 test.after.each(reapAll);
 const redisTest = redisTests("the first --redis install test");
@@ -61,7 +61,7 @@ const stripsItself = "stripTypeScriptTypes" in (await import("node:module"));
 test("a plain make room-server installs no Redis client (nothing at all on a Node that strips types)", async () => {
   const copy = freshCopy();
   const room = copy.room("make room-server", "");
-  await readPort(room);
+  await listening(room);
   await room.stop("SIGTERM");
   // on an older Node: amaro alone, the optional Redis client left out
   assert.equal(
@@ -75,7 +75,7 @@ test("with the registry down, the first --redis says what failed and that the ro
   const copy = freshCopy();
   writeFileSync(join(copy.dir, "registry-down"), "");
   const room = copy.room("make room-server --redis", "--redis redis://127.0.0.1:1");
-  const exit = await room.waitExit();
+  const exit = await room.waitExit(3 * DEADLINE_MS); // a build first: seconds on a loaded machine
   assert.ok(exit.code !== 0, room.transcript());
   assert.match(
     room.stderr,
@@ -91,14 +91,14 @@ redisTest(
     const redis = await redisServer();
     const copy = freshCopy();
     const first = copy.room("first --redis", `--redis ${redis.url}`);
-    await readPort(first);
+    await listening(first);
     assert.match(
       first.stderr,
       /installing the Redis client the room's --redis needs \(@redis\/client\) \(npm ci --omit=dev\)\.\.\.\n/,
     );
     await first.waitFor("stderr", `one of the room's servers, through Redis at ${redis.url}\n`);
     const second = copy.room("second --redis", `--redis ${redis.url}`);
-    await readPort(second);
+    await listening(second);
     assert.not.match(second.stderr, /installing/);
     const calls = copy.npmCalls().filter((c) => !c.includes("--omit=optional"));
     assert.is(calls.length, 1, copy.npmCalls().join("\n"));

@@ -18,7 +18,7 @@ import { connect } from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freePort } from "../harness/ports.ts";
-import { atReap, type Proc, spawnProgram } from "../harness/procs.ts";
+import { atReap, DEADLINE_MS, type Proc, spawnProgram } from "../harness/procs.ts";
 import {
   REDIS_MISSING,
   REDIS_READY,
@@ -80,6 +80,21 @@ export async function roomsOn(redis: Redis, n: number, extra: string[] = []) {
       room(["--redis", redis.url, ...extra]).then((r) => ({ ...r, i })),
     ),
   );
+}
+
+/**
+ * The port of a server started through make (a build, perhaps an install first: seconds on
+ * a loaded machine), read from its ready line, with a deadline three times the usual one.
+ */
+export async function listening(proc: Proc): Promise<number> {
+  const ready = /listening on \S+:(\d+) \(tcp\)\n/;
+  await proc.err.until(
+    () => ready.test(proc.stderr),
+    `${proc.name} to listen`,
+    false,
+    3 * DEADLINE_MS,
+  );
+  return Number(ready.exec(proc.stderr)?.[1]);
 }
 
 /** A Redis and `n` room servers holding one room through it. */
