@@ -123,6 +123,7 @@ function runFile(name: string, env: NodeJS.ProcessEnv): Promise<Result> {
     // names at every start, and no test speaks TLS
     env: {
       ...process.env,
+      ...PYTHON_ENV,
       FORCE_COLOR: "0",
       NO_COLOR: "1",
       NODE_EXTRA_CA_CERTS: undefined,
