@@ -570,14 +570,18 @@ const maxClients = fitDescriptors(args.maxClients);
 /** One address may hold at most half the room, whatever --per-address says. */
 const perAddressCap = Math.min(args.perAddress, Math.max(1, Math.floor(maxClients / 2)));
 
-/** What this server does with what the room's other servers say (with --redis). */
+/**
+ * What this server does with what the room's other servers say (with --redis). Their
+ * lines were made safe by the server that heard them; made safe again here, in case
+ * something else can publish to Redis.
+ */
 const otherServers: RoomSide = {
   heard: (lines) => {
-    for (const line of lines) broadcast(undefined, line, false);
+    for (const line of lines) broadcast(undefined, safeText(line), false);
   },
   whisper: (name, line) => {
     const member = named(name);
-    if (member) tell(member, line);
+    if (member) tell(member, safeText(line));
   },
   kicked: (name) => {
     const member = named(name);
