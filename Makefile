@@ -88,8 +88,9 @@ room-server: $(BUILD)/.chat
 room-client: $(BUILD)/.chat
 	@$(CHAT)/tcp/room-client.js $(ARGS)
 # One room on three servers through a Redis of its own (docs/25-many-servers.md); Ctrl-C ends all.
+# (Not a deno task: it starts node and redis-server, and --redis runs on Node only.)
 room-cluster: $(BUILD)/.chat
-	@$(CHAT)/tcp/room/cluster.js $(ARGS)
+	@$(RUN)/tcp/room/cluster.js $(ARGS)
 # The framing lesson's pair (docs/15-framing.md): messages found in a byte stream.
 frame-server: $(BUILD)/.chat
 	@$(CHAT)/tcp/frame-server.js $(ARGS)

@@ -24,7 +24,8 @@ export const PACKAGES: Record<string, string> = {
   ip: "iproute2",
   tc: "iproute2",
   nft: "nftables",
-  python3: "python3-minimal",
+  python3: "python3",
+  "redis-server": "redis-server",
 };
 
 /** Whether `tool` is an executable on PATH. */

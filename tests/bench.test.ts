@@ -32,6 +32,7 @@ test("bench/run.ts --quick writes a report with every section and chart", async 
     "## One member stops reading",
     "## Chat during a flood",
     "## Room memory per idle member",
+    "## One room, many servers",
   ];
   for (const heading of headings) {
     assert.ok(report.includes(heading), heading);

@@ -42,7 +42,7 @@ const SLOW_FIRST = [
  * smoke run and the room's load soak, a quarter of the suite's CPU between them. A file
  * named in ARGS runs whatever this list says.
  */
-const CI_ONLY = ["bench", "room-load"];
+const CI_ONLY = ["bench", "room-load", "room-redis-soak"];
 
 /** The transcript tests make test-runtimes runs on each other runtime. */
 const TRANSCRIPTS = ["tcp-pair", "udp-pair", "input", "terminal"];
