@@ -3,7 +3,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram } from "../harness/procs.ts";
-import { Waker } from "../harness/waker.ts";
 import { Address } from "../shared/address.ts";
 import { seconds, usage } from "../shared/args.ts";
 import { isByebye } from "../shared/byebye.ts";
@@ -13,7 +12,6 @@ import { LineFramer } from "../shared/line-framer.ts";
 import { isLoopback } from "../shared/ready.ts";
 import { safeText } from "../shared/safe-text.ts";
 import { NameBook, scriptsOf, skeleton } from "../tcp/room/names.ts";
-import { QuietCollector } from "../tcp/room/quiet-gc.ts";
 
 test("safeText escapes C0, DEL and C1 controls but lets tab, newline and all text through", () => {
   assert.is(safeText("你好 🌙\tok\n"), "你好 🌙\tok\n");
@@ -30,34 +28,6 @@ test("safeText escapes format and direction controls (Trojan Source) but keeps e
   assert.is(safeText("soft\u00adhyphen \u{e0001}"), "soft\\xadhyphen \\u{e0001}");
   assert.is(safeText("👩‍💻 👍🏽 jose\u0301 你好"), "👩‍💻 👍🏽 jose\u0301 你好");
   assert.is(safeText("x\u200dy"), "x\\u200dy", "a joiner outside an emoji is shown");
-});
-
-test("QuietCollector collects once the process is quiet and holds more memory, never while busy", async () => {
-  const told: number[][] = [];
-  const waker = new Waker();
-  const quiet = new QuietCollector(
-    ({ heapBefore, heapAfter, collected }) => {
-      if (collected) told.push([heapBefore, heapAfter]);
-      waker.wake();
-    },
-    1000,
-    4 * 1024 * 1024,
-  );
-  // a busy spell: about 16 MiB alive at a time, dropped and made again
-  let kept: number[][] = [];
-  const spell = setInterval(() => {
-    quiet.busy();
-    for (let i = 0; i < 10; i++) kept.push(new Array(40_000).fill(i));
-    if (kept.length >= 50) kept = [];
-  }, 20);
-  const spellEnds = performance.now() + 2000; // twice the quiet the collector waits for
-  await waker.until(() => performance.now() >= spellEnds, 6000, "the busy spell");
-  clearInterval(spell);
-  assert.equal(told, [], "no collection while busy");
-  kept = [];
-  await waker.until(() => told.length > 0, 5000, "the quiet collection"); // ~1.2 s
-  const [[before, after] = []] = told;
-  assert.ok((after ?? 0) < (before ?? 0), `heap ${before} -> ${after} bytes`);
 });
 
 test("isByebye accepts byebye alone or with one line ending", () => {

@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, DEADLINE_MS, reapAll, startServer } from "../harness/procs.ts";
 import { Waker } from "../harness/waker.ts";
+import { QuietCollector } from "../tcp/room/quiet-gc.ts";
 import { machine } from "./room-members.ts";
 
 test.after.each(reapAll);
@@ -160,6 +161,34 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's 
     `1,000 members: /who in ${who.length} lines; server private memory ${(anonEmpty / 1024).toFixed(1)} MiB empty, ` +
       `${(anonJoined / 1024).toFixed(1)} MiB once they joined; ${said?.[0]}`,
   );
+});
+
+test("QuietCollector collects once the process is quiet and holds more memory, never while busy", async () => {
+  const told: number[][] = [];
+  const waker = new Waker();
+  const quiet = new QuietCollector(
+    ({ heapBefore, heapAfter, collected }) => {
+      if (collected) told.push([heapBefore, heapAfter]);
+      waker.wake();
+    },
+    1000,
+    4 * 1024 * 1024,
+  );
+  // a busy spell: about 16 MiB alive at a time, dropped and made again
+  let kept: number[][] = [];
+  const spell = setInterval(() => {
+    quiet.busy();
+    for (let i = 0; i < 10; i++) kept.push(new Array(40_000).fill(i));
+    if (kept.length >= 50) kept = [];
+  }, 20);
+  const spellEnds = performance.now() + 2000; // twice the quiet the collector waits for
+  await waker.until(() => performance.now() >= spellEnds, 6000, "the busy spell");
+  clearInterval(spell);
+  assert.equal(told, [], "no collection while busy");
+  kept = [];
+  await waker.until(() => told.length > 0, 5000, "the quiet collection"); // ~1.2 s
+  const [[before, after] = []] = told;
+  assert.ok((after ?? 0) < (before ?? 0), `heap ${before} -> ${after} bytes`);
 });
 
 test.run();
