@@ -430,7 +430,16 @@ function arrive(sock: Socket): void {
     busy: false,
   };
   members.add(member);
-  const joinWait = setTimeout(() => startJoin(member, undefined), JOIN_WAIT_MS);
+  // When the wait ends, a name sent in time may still be unread (a loaded machine: timers run
+  // before the loop reads its sockets): it is read first, and the name given only after.
+  const joinWait = setTimeout(
+    () =>
+      setImmediate(() => {
+        if (!member.spoke && !member.leaving && !member.sock.destroyed)
+          startJoin(member, undefined);
+      }),
+    JOIN_WAIT_MS,
+  );
 
   let firstChunk = true;
   sock.on("data", (chunk: Buffer) => {

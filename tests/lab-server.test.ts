@@ -319,6 +319,9 @@ test("without a capture, Ctrl-C at the server: its FIN first, the client's line 
       .filter((e) => e.party === party)
       .at(-1)?.state;
   await page.until(() => last("client") === "CLOSED" && last("server") === "CLOSED", "both CLOSED");
+  // the kernel's table may tell CLOSED before the trace's reset is drawn (held a moment, to
+  // be put in time order): wait for the reset's arrow too
+  await page.until((w) => w.of("arrow").some((e) => e.arrow.name === "RST"), "the reset drawn");
   const arrows = page.of("arrow").map((e) => `${e.arrow.from} ${e.arrow.name}`);
   assert.equal(
     arrows.slice(3), // after the handshake
