@@ -198,8 +198,10 @@ function failed(res: ServerResponse, err: unknown): void {
   else res.destroy();
 }
 
+/** A short answer; a refusal also closes the connection, so that it holds no place. */
 function reply(res: ServerResponse, status: number, text: string): void {
-  send(res, status, { "content-type": "text/plain; charset=utf-8" }, Buffer.from(text));
+  const close = status >= 400 ? { connection: "close" } : {};
+  send(res, status, { "content-type": "text/plain; charset=utf-8", ...close }, Buffer.from(text));
 }
 
 function download(res: ServerResponse, name: string, type: string, body: Buffer): void {

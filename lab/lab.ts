@@ -95,11 +95,6 @@ export class Lab {
     return mermaid(this.#log.events());
   }
 
-  /** How many pages watch, and the size of the replay a page that opens is sent, in bytes. */
-  stats(): { pages: number; replayBytes: number } {
-    return { pages: this.#streams.size, replayBytes: this.#log.bytes };
-  }
-
   /** The process ids of the session's scripts and tcpdump running now. */
   pids(): number[] {
     const capture = this.#session?.capture?.pid;
