@@ -81,9 +81,9 @@ lossTest(
       "make",
       "-s",
       "capture-loss",
-      "ARGS=--syn --seconds 2.5",
+      "ARGS=--syn --seconds 8", // 5 waits of 1 s, then one of 2 s, with the default of 4
     ]);
-    assert.equal(await run.waitExit(30_000), { code: 0, signal: null }, run.transcript());
+    assert.equal(await run.waitExit(40_000), { code: 0, signal: null }, run.transcript());
     const header = /^ +SYN +(.+)$/m.exec(run.stdout)?.[1] ?? "";
     const settings = [...header.matchAll(/tcp_syn_linear_timeouts = (\d+)/g)].map((m) =>
       Number(m[1]),
