@@ -66,6 +66,7 @@ const CI_ONLY = [
   "room-redis-wire",
   "room-redis",
   "python-rooms",
+  "udp-retry",
   "captures",
   "mermaid",
   "check",
