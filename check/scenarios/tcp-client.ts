@@ -92,51 +92,53 @@ const prompt: Scenario = {
   },
 };
 
-const english: Scenario = {
-  id: "english",
-  role,
-  kind: "conversation",
-  title: t(
+/** Two turns of the conversation: `first` typed, `answer` from the server, then the second pair. */
+function twoTurns(
+  id: string,
+  title: Scenario["title"],
+  lesson: Scenario["lesson"],
+  [first, answer, second, secondAnswer]: [string, string, string, string],
+): Scenario {
+  return {
+    id,
+    role,
+    kind: "conversation",
+    title,
+    lesson,
+    async run(ctx) {
+      const listener = await started(ctx);
+      ctx.program.type(first);
+      const server = await accepted(ctx, listener);
+      const said = { bytes: first };
+      await arrives(ctx, server, said.bytes);
+      await server.send(answer);
+      ctx.expect += ctx.info.shown(answer, ctx.port) + PROMPT;
+      await prompted(ctx, 2);
+      shows(ctx, answer);
+      await turn(ctx, server, 2, second, secondAnswer, said);
+    },
+  };
+}
+
+const english = twoTurns(
+  "english",
+  t(
     "two turns in English: each line sent as typed, byte for byte (no newline added), each answer shown",
     "两轮英文对话：每行按输入的字节原样发送（不加换行），每个回答都显示",
   ),
-  lesson: LESSONS.tcpClient,
-  async run(ctx) {
-    const listener = await started(ctx);
-    ctx.program.type("hello");
-    const server = await accepted(ctx, listener);
-    const said = { bytes: "hello" };
-    await arrives(ctx, server, said.bytes);
-    await server.send("hi baby");
-    ctx.expect += ctx.info.shown("hi baby", ctx.port) + PROMPT;
-    await prompted(ctx, 2);
-    shows(ctx, "hi baby");
-    await turn(ctx, server, 2, "how are you?", "fine, thanks", said);
-  },
-};
+  LESSONS.tcpClient,
+  ["hello", "hi baby", "how are you?", "fine, thanks"],
+);
 
-const chinese: Scenario = {
-  id: "chinese",
-  role,
-  kind: "conversation",
-  title: t(
+const chinese = twoTurns(
+  "chinese",
+  t(
     "两轮中文: UTF-8 both ways, Chinese, English and emoji, byte for byte",
     "两轮中文对话：收发都是 UTF-8，中文、英文和 emoji，字节一致",
   ),
-  lesson: LESSONS.gbk,
-  async run(ctx) {
-    const listener = await started(ctx);
-    ctx.program.type("你好 hello 🌙");
-    const server = await accepted(ctx, listener);
-    const said = { bytes: "你好 hello 🌙" };
-    await arrives(ctx, server, said.bytes);
-    await server.send("你好呀 宝宝");
-    ctx.expect += ctx.info.shown("你好呀 宝宝", ctx.port) + PROMPT;
-    await prompted(ctx, 2);
-    shows(ctx, "你好呀 宝宝");
-    await turn(ctx, server, 2, "吃饭了吗？", "吃了 👍 thanks", said);
-  },
-};
+  LESSONS.gbk,
+  ["你好 hello 🌙", "你好呀 宝宝", "吃饭了吗？", "吃了 👍 thanks"],
+);
 
 const byebye: Scenario = {
   id: "byebye",
