@@ -234,7 +234,8 @@ ownerTest(
     await readPort(server);
     await server.stop("SIGTERM");
     const suite = spawnProgram("their make test", ["make", "-s", "test", "ARGS=input"], as);
-    assert.equal(await suite.waitExit(), { code: 0, signal: null }, suite.transcript());
+    // it installs the dev packages first (npm ci, 224 packages: 10-20 s here), then builds
+    assert.equal(await suite.waitExit(90_000), { code: 0, signal: null }, suite.transcript());
     assert.match(suite.stdout, /tests: [1-9]\d* passed, 0 failed\n$/);
   },
 );
