@@ -95,7 +95,6 @@ test("udp/server.ts answers the sender of the datagram it printed; others wait i
   assert.is(bob.got.text, "to bob\u0000");
 });
 
-/** 3000 datagrams while the server's person is typing; `stopped`: the process not running meanwhile. */
 /** Wait until the kernel holds nothing unread for the UDP socket bound to `port`. */
 async function kernelQueueEmpty(port: number): Promise<void> {
   const started = Date.now();
@@ -109,6 +108,7 @@ async function kernelQueueEmpty(port: number): Promise<void> {
   }
 }
 
+/** 3000 datagrams while the server's person is typing; `stopped`: the process not running meanwhile. */
 async function floodTheServer(stopped: boolean): Promise<void> {
   const { proc: server, port } = await startServer("udp/server.ts", [], "server");
   const flood = await rawUdp("flood");
