@@ -174,10 +174,15 @@ test("QuietCollector collects once the process is quiet and holds more memory, n
     1000,
     4 * 1024 * 1024,
   );
-  // a busy spell: about 16 MiB alive at a time, dropped and made again
+  // a busy spell: about 16 MiB alive at a time, dropped and made again; and 8 MiB of fresh
+  // pages held through it, so the process holds more memory than when the collector began
+  // whatever pages this process had already (the heap may reuse its own: under coverage,
+  // after other tests, it grew by less than the 4 MiB the collector waits for)
+  let ballast: Buffer | undefined = Buffer.alloc(8 * 1024 * 1024, 1);
   let kept: number[][] = [];
   const spell = setInterval(() => {
     quiet.busy();
+    if (ballast) ballast[0] = kept.length; // held, and in use, through the spell
     for (let i = 0; i < 10; i++) kept.push(new Array(40_000).fill(i));
     if (kept.length >= 50) kept = [];
   }, 20);
@@ -186,6 +191,7 @@ test("QuietCollector collects once the process is quiet and holds more memory, n
   clearInterval(spell);
   assert.equal(told, [], "no collection while busy");
   kept = [];
+  ballast = undefined;
   await waker.until(() => told.length > 0, 5000, "the quiet collection"); // ~1.2 s
   const [[before, after] = []] = told;
   assert.ok((after ?? 0) < (before ?? 0), `heap ${before} -> ${after} bytes`);
