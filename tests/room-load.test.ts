@@ -172,12 +172,12 @@ test("QuietCollector collects once the process is quiet and holds more memory, n
       waker.wake();
     },
     1000,
-    4 * 1024 * 1024,
+    1024 * 1024, // (the room waits for 4 MiB)
   );
   // a busy spell: about 16 MiB alive at a time, dropped and made again; and 8 MiB of fresh
   // pages held through it, so the process holds more memory than when the collector began
   // whatever pages this process had already (the heap may reuse its own: under coverage,
-  // after other tests, it grew by less than the 4 MiB the collector waits for)
+  // after other tests, it once grew by less than the 4 MiB the room's collector waits for)
   let ballast: Buffer | undefined = Buffer.alloc(8 * 1024 * 1024, 1);
   let kept: number[][] = [];
   const spell = setInterval(() => {
