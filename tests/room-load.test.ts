@@ -2,6 +2,8 @@
 // 200 members joined at once, each sending 20 lines. Every member must receive every
 // other member's lines, each sender's in order, none lost, none duplicated.
 import { connect, type Socket } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, DEADLINE_MS, reapAll, startServer } from "../harness/procs.ts";
@@ -165,9 +167,16 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's 
 
 test("QuietCollector collects once the process is quiet and holds more memory, never while busy", async () => {
   const told: number[][] = [];
+  const heard: string[] = []; // every report, collected or not, for a failure's message
   const waker = new Waker();
+  // The memory the collector starts from, without what earlier tests left dead in this
+  // process: collected during the spell, their garbage would hide what the spell added
+  // (seen under make ci: no growth, so rightly no collection).
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
   const quiet = new QuietCollector(
     ({ heapBefore, heapAfter, collected }) => {
+      heard.push(`${collected ? "collected" : "not grown"}: ${heapBefore} -> ${heapAfter}`);
       if (collected) told.push([heapBefore, heapAfter]);
       waker.wake();
     },
@@ -175,9 +184,7 @@ test("QuietCollector collects once the process is quiet and holds more memory, n
     1024 * 1024, // (the room waits for 4 MiB)
   );
   // a busy spell: about 16 MiB alive at a time, dropped and made again; and 8 MiB of fresh
-  // pages held through it, so the process holds more memory than when the collector began
-  // whatever pages this process had already (the heap may reuse its own: under coverage,
-  // after other tests, it once grew by less than the 4 MiB the room's collector waits for)
+  // pages held through it and its quiet, so the process surely holds more than it began with
   let ballast: Buffer | undefined = Buffer.alloc(8 * 1024 * 1024, 1);
   let kept: number[][] = [];
   const spell = setInterval(() => {
@@ -191,8 +198,12 @@ test("QuietCollector collects once the process is quiet and holds more memory, n
   clearInterval(spell);
   assert.equal(told, [], "no collection while busy");
   kept = [];
+  await waker
+    .until(() => told.length > 0, 5000, "the quiet collection")
+    .catch((err: Error) => {
+      assert.unreachable(`${err.message}; the collector said: ${heard.join("; ") || "nothing"}`);
+    }); // ~1.2 s
   ballast = undefined;
-  await waker.until(() => told.length > 0, 5000, "the quiet collection"); // ~1.2 s
   const [[before, after] = []] = told;
   assert.ok((after ?? 0) < (before ?? 0), `heap ${before} -> ${after} bytes`);
 });
