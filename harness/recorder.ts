@@ -99,3 +99,12 @@ export function occurrences(text: string, want: string | RegExp): number {
   if (typeof want === "string") return text.split(want).length - 1;
   return [...text.matchAll(new RegExp(want.source, `${want.flags.replace("g", "")}g`))].length;
 }
+
+/** Those of `wanted` that occur in `text`, in the order of their first occurrence there. */
+export function inOrder(text: string, wanted: string[]): string[] {
+  return wanted
+    .map((w) => [w, text.indexOf(w)] as const)
+    .filter(([, at]) => at >= 0)
+    .sort((a, b) => a[1] - b[1])
+    .map(([w]) => w);
+}

@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freeUdpPort } from "../harness/ports.ts";
 import { reapAll, spawnProgram, spawnScript, tempDir, transcripts } from "../harness/procs.ts";
-import { Recorder } from "../harness/recorder.ts";
+import { inOrder, Recorder } from "../harness/recorder.ts";
 import { testUnless } from "../harness/skip.ts";
 import { haveTool, installHint } from "../harness/tools.ts";
 import { asNobody, nobodyProblem } from "../harness/users.ts";
@@ -17,15 +17,6 @@ import type { Packet } from "../lab/pcap.ts";
 import { rawUdp } from "./peers.ts";
 
 test.after.each(reapAll);
-
-/** The roles in `text`, in order, keeping only those named in `wanted`. */
-function inOrder(text: string, wanted: string[]): string[] {
-  return wanted
-    .map((w) => [w, text.indexOf(w)] as const)
-    .filter(([, at]) => at >= 0)
-    .sort((a, b) => a[1] - b[1])
-    .map(([w]) => w);
-}
 
 test("make capture: -h prints the usage, a bad flag exits 2 with the usage, never a stack trace", async () => {
   const help = spawnProgram("make capture -h", ["make", "-s", "capture", "ARGS=-h"]);

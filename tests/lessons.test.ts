@@ -3,19 +3,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { reapAll, spawnProgram, spawnScript, startServer } from "../harness/procs.ts";
+import { inOrder } from "../harness/recorder.ts";
 import { rawTcpClient, rawTcpServer } from "./peers.ts";
 import { tcpSockets, waitForSockets, waitForState } from "./tcp-states.ts";
 
 test.after.each(reapAll);
-
-/** The roles in `text`, in order, keeping only those named in `wanted`. */
-function inOrder(text: string, wanted: string[]): string[] {
-  return wanted
-    .map((w) => [w, text.indexOf(w)] as const)
-    .filter(([, at]) => at >= 0)
-    .sort((a, b) => a[1] - b[1])
-    .map(([w]) => w);
-}
 
 test("make demo plays the TCP conversation, both sides labelled, with their trace", async () => {
   const demo = spawnProgram("make demo", ["make", "-s", "demo", "ARGS=--fast"]);
