@@ -16,7 +16,7 @@ redisTest(
   "Redis killed mid-chat: every server tells its members, who go on chatting among themselves; Redis back: the room is whole again, and says what was lost",
   async () => {
     const { redis, rooms } = await cluster(3);
-    const [r0, r1, r2] = rooms as [(typeof rooms)[0], (typeof rooms)[0], (typeof rooms)[0]];
+    const [r0, r1, r2] = rooms;
     const a0 = await joinAs(r0.port, "a0", machine(0));
     const a1 = await joinAs(r0.port, "a1", machine(1));
     const b0 = await joinAs(r1.port, "b0", machine(2));
@@ -69,7 +69,7 @@ redisTest(
   "a room server killed outright (SIGKILL): the others hear its members leave within a second, /who drops them, their names are free",
   async () => {
     const { rooms } = await cluster(3);
-    const [r0, r1, r2] = rooms as [(typeof rooms)[0], (typeof rooms)[0], (typeof rooms)[0]];
+    const [r0, r1, r2] = rooms;
     const watcher = await joinAs(r0.port, "watcher", machine(0));
     const other = await joinAs(r1.port, "other", machine(1));
     await joinAs(r2.port, "doomed1", machine(2));

@@ -97,10 +97,22 @@ export async function listening(proc: Proc): Promise<number> {
   return Number(ready.exec(proc.stderr)?.[1]);
 }
 
+/** One room server of `roomsOn`. */
+type ClusterRoom = Awaited<ReturnType<typeof roomsOn>>[number];
+/** `N` of them, as a tuple, so that `const [r0, r1] = rooms` needs no cast. */
+type Rooms<N extends number, T extends ClusterRoom[] = []> = number extends N
+  ? ClusterRoom[]
+  : T["length"] extends N
+    ? T
+    : Rooms<N, [...T, ClusterRoom]>;
+
 /** A Redis and `n` room servers holding one room through it. */
-export async function cluster(n: number, extra: string[] = []) {
+export async function cluster<N extends number>(
+  n: N,
+  extra: string[] = [],
+): Promise<{ redis: Redis; rooms: Rooms<N> }> {
   const redis = await redisServer();
-  return { redis, rooms: await roomsOn(redis, n, extra) };
+  return { redis, rooms: (await roomsOn(redis, n, extra)) as Rooms<N> };
 }
 
 /** A room server of a cluster: its process and port. */

@@ -22,7 +22,7 @@ redisTest(
     // tcp/room/quiet-gc.ts: about 9 s into the quiet, each room collects and says so
     const quiet =
       /quiet: (?:garbage collected, heap [\d.]+ -> ([\d.]+) MiB|heap ([\d.]+) MiB, memory grown too little)/g;
-    const reports = (r: (typeof rooms)[0]) => (r.proc.stderr.match(quiet) ?? []).length;
+    const reports = (r: (typeof rooms)[number]) => (r.proc.stderr.match(quiet) ?? []).length;
     const before = rooms.map(reports); // all first: the rooms fall quiet together
     for (const [i, r] of rooms.entries()) {
       const more = () => reports(r) > (before[i] as number);
@@ -41,7 +41,7 @@ redisTest(
   "a room server that stops answering without closing its connection (SIGSTOP) is counted out when its presence expires, within 3 s; answering again, its members are back",
   async () => {
     const { rooms } = await cluster(3);
-    const [r0, r1, r2] = rooms as [(typeof rooms)[0], (typeof rooms)[0], (typeof rooms)[0]];
+    const [r0, r1, r2] = rooms;
     const watcher = await joinAs(r0.port, "watcher", machine(0));
     const frozen = await joinAs(r2.port, "frozen", machine(1));
     const frozen2 = await joinAs(r2.port, "frozen2", machine(2));
@@ -76,7 +76,7 @@ redisTest(
   "Redis stopped (SIGSTOP): 2 s after a heartbeat goes unanswered every server tells its members; Redis answering again, the room is whole again",
   async () => {
     const { redis, rooms } = await cluster(2);
-    const [r0, r1] = rooms as [(typeof rooms)[0], (typeof rooms)[0]];
+    const [r0, r1] = rooms;
     const a = await joinAs(r0.port, "a", machine(0));
     const b = await joinAs(r1.port, "b", machine(1));
     await a.got.waitFor("* b joined\n");

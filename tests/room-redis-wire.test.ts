@@ -95,7 +95,7 @@ captureTest(
   "one line through Redis, on the wire: the PUBLISH its server sends, the count Redis answers, the message Redis pushes to each server",
   async () => {
     const { redis, rooms } = await cluster(2);
-    const [one, two] = rooms as [(typeof rooms)[0], (typeof rooms)[0]];
+    const [one, two] = rooms;
     const alice = await joinAs(one.port, "alice", machine(0));
     const bob = await joinAs(two.port, "bob", machine(1));
     await alice.got.waitFor("* bob joined\n");

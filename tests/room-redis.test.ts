@@ -66,7 +66,7 @@ redisTest(
   "across servers: /who lists everyone, names are claimed room-wide (look-alikes too), /msg and /me reach other servers, and an operator's /kick removes a member of another server",
   async () => {
     const { redis, rooms } = await cluster(3);
-    const [r0, r1, r2] = rooms as [(typeof rooms)[0], (typeof rooms)[0], (typeof rooms)[0]];
+    const [r0, r1, r2] = rooms;
     // Redis's own slow-reader bound, for a subscriber that reads too slowly (the lesson's table)
     const limits = await redis.ask(["CONFIG", "GET", "client-output-buffer-limit"]);
     assert.match(String(limits), /pubsub 33554432 8388608 60/);
