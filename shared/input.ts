@@ -150,7 +150,9 @@ class Lines {
     this.#ended = true;
     if (this.#asking) this.#answer(null);
     else if (this.#onIdleEnd) this.#idleEnd();
-    else if (this.#queue.length === 0)
+    // Said only when the end brought no line: a last line without a newline (as printf
+    // sends it) was the last thing typed, whether a prompt took it now or takes it later.
+    else if (last === "" && this.#queue.length === 0)
       note("(stdin ended: the conversation ends at the next prompt)");
   }
 

@@ -39,6 +39,20 @@ test("tcp/client.ts takes piped input whose last line has no newline, as printf 
   assert.is(client.stderr, "");
 });
 
+test("tcp/client.ts takes a last line without a newline when the end of stdin comes after its prompt", async () => {
+  // The order a slow runtime met once (Deno, loaded): "byebye" read, the prompt opened, then the end.
+  const { proc: server, port } = await startServer("tcp/server.ts", [], "server");
+  const client = spawnScript("tcp/client.ts", ["--port", String(port)], "client");
+  client.child.stdin?.write("你好\nbyebye");
+  await server.waitFor("stdout", "高望>>>");
+  server.write("hi baby");
+  await client.waitFor("stdout", "来自高望的消息: hi baby\n宝宝说:");
+  client.endInput();
+  assert.equal(await client.waitExit(), { code: 0, signal: null }, client.transcript());
+  await server.waitFor("stdout", "来自宝宝的消息: byebye\n");
+  assert.is(client.stderr, "", client.transcript());
+});
+
 test("tcp pair carries Chinese and emoji both ways, and asks again after an empty line", async () => {
   const { server, client } = await tcpPair();
   client.write("");
