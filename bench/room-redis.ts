@@ -21,7 +21,9 @@
 import { connect } from "node:net";
 import { freePort } from "../harness/ports.ts";
 import { atReap, cpuMs, type Proc, reapAll, spawnProgram, startServer } from "../harness/procs.ts";
+import { occurrences } from "../harness/recorder.ts";
 import { Waker } from "../harness/waker.ts";
+import { QUIET_REPORT } from "../tcp/room/quiet-gc.ts";
 import { REDIS_READY, redisServerArgs, redisServerPath } from "../tcp/room/redis-server.ts";
 import { generators, percentileOf, rate, run } from "./room.ts";
 
@@ -166,8 +168,7 @@ export async function manyMemory(
   try {
     const { ports, procs, rooms } = await startRooms(servers, ["--trace"]);
     const sum = (f: (p: Proc) => number) => procs.reduce((n, p) => n + f(p), 0);
-    const quiet = /quiet: (garbage collected|heap [\d.]+ MiB, memory grown too little)/g;
-    const reports = (r: Proc) => (r.stderr.match(quiet) ?? []).length;
+    const reports = (r: Proc) => occurrences(r.stderr, QUIET_REPORT);
     /** Each room's quiet report past `counts` (its reports so far), all rooms at once. */
     const fallenQuiet = async (counts: number[]) => {
       for (const [i, r] of rooms.entries()) {

@@ -25,7 +25,7 @@ import { LivePrompt } from "./room/live-prompt.ts";
 import { NAME_RULE, NameBook } from "./room/names.ts";
 import { foreignBytes, foreignLine } from "./room/not-chat.ts";
 import { atTurnEnd, flushAll, Outbox, toEveryone } from "./room/outbox.ts";
-import { QuietCollector } from "./room/quiet-gc.ts";
+import { QuietCollector, quietReport } from "./room/quiet-gc.ts";
 import { TokenBucket } from "./room/token-bucket.ts";
 
 const args = chatArgs({
@@ -85,14 +85,7 @@ let broker: Broker | undefined;
 const CUT_OFF = "the room's servers cannot reach each other just now (Redis is away)";
 // A storm of joins leaves V8's heap grown and full of dead announcements; once the room
 // falls quiet, two collections give that memory back (tcp/room/quiet-gc.ts).
-const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
-const quiet = new QuietCollector(({ heapBefore, heapAfter, collected }) =>
-  trace(
-    collected
-      ? `quiet: garbage collected, heap ${mib(heapBefore)} -> ${mib(heapAfter)} MiB`
-      : `quiet: heap ${mib(heapBefore)} MiB, memory grown too little since the last collection to collect`,
-  ),
-);
+const quiet = new QuietCollector((spell) => trace(quietReport(spell)));
 
 // The server's own terminal: the room's traffic on stdout, notes on stderr, and a prompt
 // for the operator. Nothing written there may stop the room (see tcp/room/out-queue.ts).

@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, DEADLINE_MS, reapAll, startServer } from "../harness/procs.ts";
 import { Waker } from "../harness/waker.ts";
-import { QuietCollector } from "../tcp/room/quiet-gc.ts";
+import { QUIET_REPORT, QuietCollector } from "../tcp/room/quiet-gc.ts";
 import { machine } from "./room-members.ts";
 
 test.after.each(reapAll);
@@ -146,15 +146,13 @@ test("with 1,000 members, /who arrives whole in lines of 40 names, a newcomer's 
   // tcp/room/quiet-gc.ts: 1.5-3 s into the quiet, if the process holds 4 MiB more than after
   // its last collection (it always does here; the other case is still read), a collection,
   // and 6 s later a second one, reported: about 9 s after the last join
-  const quiet =
-    /quiet: (?:garbage collected, heap [\d.]+ -> ([\d.]+) MiB|heap ([\d.]+) MiB, memory grown too little)/;
   await server.err.until(
-    () => quiet.test(server.stderr),
+    () => QUIET_REPORT.test(server.stderr),
     "the quiet spell's report",
     false,
     30_000,
   );
-  const said = quiet.exec(server.stderr);
+  const said = QUIET_REPORT.exec(server.stderr);
   const heap = Number(said?.[1] ?? said?.[2]);
   assert.ok(heap < 16, `quiet, the heap is back under 16 MiB: ${said?.[0]}`);
   console.log(

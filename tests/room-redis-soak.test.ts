@@ -6,7 +6,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { atReap, reapAll } from "../harness/procs.ts";
+import { occurrences } from "../harness/recorder.ts";
 import { PRESENCE_MS } from "../tcp/room/presence.ts";
+import { QUIET_REPORT } from "../tcp/room/quiet-gc.ts";
 import { joinAs, machine } from "./room-members.ts";
 import { churn, cluster, redisTests } from "./room-redis-kit.ts";
 
@@ -20,9 +22,7 @@ redisTest(
     const anonStart = rooms.map((r) => r.proc.anonKiB());
     console.log(`churn: ${await churn(redis, rooms, 1000)}`);
     // tcp/room/quiet-gc.ts: about 9 s into the quiet, each room collects and says so
-    const quiet =
-      /quiet: (?:garbage collected, heap [\d.]+ -> ([\d.]+) MiB|heap ([\d.]+) MiB, memory grown too little)/g;
-    const reports = (r: (typeof rooms)[number]) => (r.proc.stderr.match(quiet) ?? []).length;
+    const reports = (r: (typeof rooms)[number]) => occurrences(r.proc.stderr, QUIET_REPORT);
     const before = rooms.map(reports); // all first: the rooms fall quiet together
     for (const [i, r] of rooms.entries()) {
       const more = () => reports(r) > (before[i] as number);

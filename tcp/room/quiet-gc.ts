@@ -56,6 +56,22 @@ export interface Quiet {
   collected: boolean;
 }
 
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+
+/** The line a room traces for one quiet spell: what was collected, in MiB. */
+export function quietReport({ heapBefore, heapAfter, collected }: Quiet): string {
+  return collected
+    ? `quiet: garbage collected, heap ${mib(heapBefore)} -> ${mib(heapAfter)} MiB`
+    : `quiet: heap ${mib(heapBefore)} MiB, memory grown too little since the last collection to collect`;
+}
+
+/**
+ * Matches a {@linkcode quietReport} line: group 1 is the heap (MiB) after a collection,
+ * group 2 the heap when none was needed.
+ */
+export const QUIET_REPORT =
+  /quiet: (?:garbage collected, heap [\d.]+ -> ([\d.]+) MiB|heap ([\d.]+) MiB, memory grown too little)/;
+
 export class QuietCollector {
   readonly #gc = v8Gc();
   readonly #onQuiet: (quiet: Quiet) => void;
