@@ -1,8 +1,26 @@
 /**
- * An address written the way people and `nc` read it.
+ * Where a socket listens or connects, and that address written the way people and `nc`
+ * read it.
  *
  * @module
  */
+
+/**
+ * Where to listen or connect, like Python's `ip_port` tuple.
+ *
+ * @example
+ * ```ts
+ * import type { IpPort } from "./host-port.ts";
+ * const ipPort: IpPort = { host: "127.0.0.1", port: 8001 }; // ip_port = ('127.0.0.1', 8001)
+ * console.log(`${ipPort.host}:${ipPort.port}`);
+ * ```
+ */
+export interface IpPort {
+  /** An IP address or a host name: `127.0.0.1`, `::1`, `localhost`. */
+  host: string;
+  /** The port; 0 to listen on any free one. */
+  port: number;
+}
 
 /**
  * Write an address the way people and `nc` read it: `127.0.0.1:8001`, and

@@ -8,10 +8,9 @@
  */
 import type { Socket } from "node:net";
 import { failWith } from "./errors.ts";
-import { hostPort } from "./host-port.ts";
+import { hostPort, type IpPort } from "./host-port.ts";
 import { closeOnExit } from "./signals.ts";
 import { callSite, trace } from "./stderr.ts";
-import type { IpPort } from "./tcp-listen.ts";
 import { shutNow } from "./tcp-send.ts";
 
 /**

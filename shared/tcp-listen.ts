@@ -24,30 +24,13 @@
 import type { AddressInfo, Server, Socket } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
-import { hostPort } from "./host-port.ts";
+import { hostPort, type IpPort } from "./host-port.ts";
 import { discardInput, keepInput, whenInputEnds } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { callSite, note, trace } from "./stderr.ts";
 import { peerName, watch } from "./tcp-recv.ts";
 import { shutNow } from "./tcp-send.ts";
-
-/**
- * Where to listen or connect, like Python's `ip_port` tuple.
- *
- * @example
- * ```ts
- * import type { IpPort } from "./tcp-listen.ts";
- * const ipPort: IpPort = { host: "127.0.0.1", port: 8001 }; // ip_port = ('127.0.0.1', 8001)
- * console.log(`${ipPort.host}:${ipPort.port}`);
- * ```
- */
-export interface IpPort {
-  /** An IP address or a host name: `127.0.0.1`, `::1`, `localhost`. */
-  host: string;
-  /** The port; 0 to listen on any free one. */
-  port: number;
-}
 
 class AcceptQueue {
   readonly #backlog: number;

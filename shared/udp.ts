@@ -16,14 +16,13 @@ import { readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { Address } from "./address.ts";
 import { failWith } from "./errors.ts";
-import { hostPort } from "./host-port.ts";
+import { hostPort, type IpPort } from "./host-port.ts";
 import { whenInputEnds } from "./input.ts";
 import { announceListening } from "./ready.ts";
 import { closedNormally, closeOnExit } from "./signals.ts";
 import { udpSilence } from "./silence.ts";
 import { socketTable } from "./socket-table.ts";
 import { callSite, note, trace, tracing } from "./stderr.ts";
-import type { IpPort } from "./tcp-listen.ts";
 
 interface Inbox {
   datagrams: [Buffer, RemoteInfo][];
