@@ -43,6 +43,16 @@ const CASES: Case[] = [
     hint: /input\('宝宝说:'\) shows the prompt before it waits/,
   },
   {
+    file: "unflushed_udp_server.py",
+    role: "udp-server",
+    caught: "prompt",
+    passes: "bind", // being bound needs no prompt
+    timeout: "2", // it waits out the deadline twice, on a pipe and on a terminal
+    message:
+      /never showed 服务端说;, yet it read the answer typed after it and sent it: the prompt is still in its output buffer/,
+    hint: /input\('服务端说;'\) shows the prompt before it waits/,
+  },
+  {
     file: "deaf_tcp_server.py",
     role: "tcp-server",
     caught: "byebye",

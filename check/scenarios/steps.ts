@@ -20,6 +20,7 @@
 import type { Context } from "../context.ts";
 import type { Crash } from "../crash.ts";
 import { outputHint, wireHint } from "../diagnose.ts";
+import { LESSONS } from "../lessons.ts";
 import type { TcpPeer, UdpPeer } from "../peers.ts";
 import type { Program } from "../program.ts";
 import { type Finding, fail } from "../scenario.ts";
@@ -162,6 +163,40 @@ export async function stuck(
 
 /** The prompt, as something awaited. */
 export const promptText = (prompt: string): Text => t(`the prompt ${prompt}`, `提示符 ${prompt}`);
+
+/** The words buffered output needs, said once for the prompt scenarios of every role. */
+export const BUFFERED_PROMPT = (prompt: string): Text =>
+  t(
+    `input('${prompt}') shows the prompt before it waits (Python flushes it); print('${prompt}', end='', flush=True) does too. In C, fflush(stdout) after printf.`,
+    `input('${prompt}') 会先显示提示符再等待（Python 会刷新输出）；print('${prompt}', end='', flush=True) 也可以。C 语言里在 printf 之后调用 fflush(stdout)。`,
+  );
+
+/**
+ * Wait for the program's first prompt. If it never shows, was the program waiting at a
+ * prompt nobody could see? Type a line (a server's answer, a client's message) and watch
+ * the wire (`sent`: the checker's peer has it): either way, end the scenario saying why.
+ */
+export async function firstPrompt(ctx: Context, sent: () => boolean): Promise<void> {
+  const prompt = ctx.info.prompt;
+  if (await ctx.until(() => count(ctx.program.stdout, prompt) >= 1)) return;
+  const why = await stuck(ctx, ctx.program, promptText(prompt), "no-prompt");
+  if (!ctx.program.running || ctx.flooded()) throw why;
+  const server = ctx.info.side === "server";
+  ctx.program.type(server ? "hi" : "hello");
+  if (await ctx.until(sent, ctx.quiet)) {
+    const typed = server ? t("the answer", "回答") : t("the line", "那一行");
+    throw fail(
+      t(
+        `it never showed ${prompt}, yet it read ${typed.en} typed after it and sent it: the prompt is still in its output buffer, where nobody can see it.`,
+        `它一直没有显示 ${prompt}，却读到了之后输入的${typed.zh}并发了出去：提示符还留在它的输出缓冲区里，没人看得见。`,
+      ),
+      BUFFERED_PROMPT(prompt),
+      "no-prompt",
+      LESSONS.buffering,
+    );
+  }
+  throw why;
+}
 
 /** Wait until `program` has shown `prompt` `n` times; otherwise end the scenario saying why. */
 export async function prompted(

@@ -18,8 +18,17 @@ import { fail, likeArticle, type Scenario } from "../scenario.ts";
 import { t } from "../text.ts";
 import { commonRobustness } from "./common.ts";
 import { accepted } from "./drive.ts";
-import { arrives, count, emptyLine, exceptionHint, prompted, secs, shows, stuck } from "./steps.ts";
-import { BUFFERED_PROMPT } from "./tcp-server.ts";
+import {
+  arrives,
+  count,
+  emptyLine,
+  exceptionHint,
+  firstPrompt,
+  prompted,
+  secs,
+  shows,
+  stuck,
+} from "./steps.ts";
 
 const role = "tcp-client";
 const PROMPT = "宝宝说:";
@@ -64,29 +73,7 @@ const prompt: Scenario = {
     const listener = await ctx.listen();
     ctx.start();
     ctx.expect += PROMPT;
-    if (!(await ctx.until(() => count(ctx.program.stdout, PROMPT) >= 1))) {
-      const why = await stuck(
-        ctx,
-        ctx.program,
-        t(`the prompt ${PROMPT}`, `提示符 ${PROMPT}`),
-        "no-prompt",
-      );
-      if (!ctx.program.running || ctx.flooded()) throw why;
-      ctx.program.type("hello");
-      const read = () => (listener.accepted[0]?.bytes().length ?? 0) > 0;
-      if (await ctx.until(read, ctx.quiet)) {
-        throw fail(
-          t(
-            `it never showed ${PROMPT}, yet it read the line typed after it and sent it: the prompt is still in its output buffer, where nobody can see it.`,
-            `它一直没有显示 ${PROMPT}，却读到了之后输入的那一行并发了出去：提示符还留在它的输出缓冲区里，没人看得见。`,
-          ),
-          BUFFERED_PROMPT(PROMPT),
-          "no-prompt",
-          LESSONS.buffering,
-        );
-      }
-      throw why;
-    }
+    await firstPrompt(ctx, () => (listener.accepted[0]?.bytes().length ?? 0) > 0);
     shows(ctx);
     await accepted(ctx, listener);
   },

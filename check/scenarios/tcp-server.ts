@@ -16,10 +16,20 @@ import type { Context } from "../context.ts";
 import { LESSONS } from "../lessons.ts";
 import type { TcpPeer } from "../peers.ts";
 import { fail, likeArticle, type Scenario } from "../scenario.ts";
-import { type Text, t } from "../text.ts";
+import { t } from "../text.ts";
 import { commonRobustness } from "./common.ts";
 import { boundWhere, startServer } from "./drive.ts";
-import { arrives, count, emptyLine, exceptionHint, prompted, secs, shows, stuck } from "./steps.ts";
+import {
+  arrives,
+  count,
+  emptyLine,
+  exceptionHint,
+  firstPrompt,
+  prompted,
+  secs,
+  shows,
+  stuck,
+} from "./steps.ts";
 
 const role = "tcp-server";
 const PROMPT = "高望>>>";
@@ -41,13 +51,6 @@ async function turn(
   said.bytes += answer;
   await arrives(ctx, client, said.bytes);
 }
-
-/** The words buffered output needs, said once for the prompt scenarios of every role. */
-export const BUFFERED_PROMPT = (prompt: string): Text =>
-  t(
-    `input('${prompt}') shows the prompt before it waits (Python flushes it); print('${prompt}', end='', flush=True) does too. In C, fflush(stdout) after printf.`,
-    `input('${prompt}') 会先显示提示符再等待（Python 会刷新输出）；print('${prompt}', end='', flush=True) 也可以。C 语言里在 printf 之后调用 fflush(stdout)。`,
-  );
 
 const listen: Scenario = {
   id: "listen",
@@ -101,30 +104,7 @@ const prompt: Scenario = {
     const client = await ctx.connect("client");
     await client.send("hello");
     ctx.expect += ctx.info.shown("hello", ctx.port) + PROMPT;
-    const shown = await ctx.until(() => count(ctx.program.stdout, PROMPT) >= 1);
-    if (!shown) {
-      const why = await stuck(
-        ctx,
-        ctx.program,
-        t(`the prompt ${PROMPT}`, `提示符 ${PROMPT}`),
-        "no-prompt",
-      );
-      if (!ctx.program.running || ctx.flooded()) throw why;
-      // Was it waiting at a prompt nobody could see? Type an answer and watch the wire.
-      ctx.program.type("hi");
-      if (await ctx.until(() => client.bytes().length > 0, ctx.quiet)) {
-        throw fail(
-          t(
-            `it never showed ${PROMPT}, yet it read the answer typed after it and sent it: the prompt is still in its output buffer, where nobody can see it.`,
-            `它一直没有显示 ${PROMPT}，却读到了之后输入的回答并发了出去：提示符还留在它的输出缓冲区里，没人看得见。`,
-          ),
-          BUFFERED_PROMPT(PROMPT),
-          "no-prompt",
-          LESSONS.buffering,
-        );
-      }
-      throw why;
-    }
+    await firstPrompt(ctx, () => client.bytes().length > 0);
     shows(ctx, "hello");
   },
 };

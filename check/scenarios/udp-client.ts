@@ -19,8 +19,7 @@ import type { UdpPeer } from "../peers.ts";
 import { fail, likeArticle, type Scenario } from "../scenario.ts";
 import { t } from "../text.ts";
 import { commonRobustness } from "./common.ts";
-import { count, exceptionHint, prompted, secs, shows, stuck } from "./steps.ts";
-import { BUFFERED_PROMPT } from "./tcp-server.ts";
+import { count, exceptionHint, firstPrompt, prompted, secs, shows, stuck } from "./steps.ts";
 
 const role = "udp-client";
 const PROMPT = "客户端说:";
@@ -71,28 +70,7 @@ const prompt: Scenario = {
     const server = await ctx.udp("server", ctx.port);
     ctx.start();
     ctx.expect += PROMPT;
-    if (!(await ctx.until(() => count(ctx.program.stdout, PROMPT) >= 1))) {
-      const why = await stuck(
-        ctx,
-        ctx.program,
-        t(`the prompt ${PROMPT}`, `提示符 ${PROMPT}`),
-        "no-prompt",
-      );
-      if (!ctx.program.running || ctx.flooded()) throw why;
-      ctx.program.type("hello");
-      if (await ctx.until(() => server.datagrams.length > 0, ctx.quiet)) {
-        throw fail(
-          t(
-            `it never showed ${PROMPT}, yet it read the line typed after it and sent it: the prompt is still in its output buffer, where nobody can see it.`,
-            `它一直没有显示 ${PROMPT}，却读到了之后输入的那一行并发了出去：提示符还留在它的输出缓冲区里，没人看得见。`,
-          ),
-          BUFFERED_PROMPT(PROMPT),
-          "no-prompt",
-          LESSONS.buffering,
-        );
-      }
-      throw why;
-    }
+    await firstPrompt(ctx, () => server.datagrams.length > 0);
     shows(ctx);
   },
 };

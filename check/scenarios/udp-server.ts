@@ -19,8 +19,7 @@ import { fail, type Scenario } from "../scenario.ts";
 import { t } from "../text.ts";
 import { commonRobustness } from "./common.ts";
 import { boundWhere, startServer } from "./drive.ts";
-import { count, datagram, exceptionHint, prompted, shows, stuck } from "./steps.ts";
-import { BUFFERED_PROMPT } from "./tcp-server.ts";
+import { count, datagram, exceptionHint, firstPrompt, prompted, shows, stuck } from "./steps.ts";
 
 const role = "udp-server";
 const PROMPT = "服务端说;";
@@ -94,28 +93,7 @@ const prompt: Scenario = {
     const a = await ctx.udp("A");
     await a.send("hello", ctx.port);
     ctx.expect += ctx.info.shown("hello", a.port) + PROMPT;
-    if (!(await ctx.until(() => count(ctx.program.stdout, PROMPT) >= 1))) {
-      const why = await stuck(
-        ctx,
-        ctx.program,
-        t(`the prompt ${PROMPT}`, `提示符 ${PROMPT}`),
-        "no-prompt",
-      );
-      if (!ctx.program.running || ctx.flooded()) throw why;
-      ctx.program.type("hi");
-      if (await ctx.until(() => a.datagrams.length > 0, ctx.quiet)) {
-        throw fail(
-          t(
-            `it never showed ${PROMPT}, yet it read the answer typed after it and sent it: the prompt is still in its output buffer, where nobody can see it.`,
-            `它一直没有显示 ${PROMPT}，却读到了之后输入的回答并发了出去：提示符还留在它的输出缓冲区里，没人看得见。`,
-          ),
-          BUFFERED_PROMPT(PROMPT),
-          "no-prompt",
-          LESSONS.buffering,
-        );
-      }
-      throw why;
-    }
+    await firstPrompt(ctx, () => a.datagrams.length > 0);
     shows(ctx, "hello");
   },
 };
