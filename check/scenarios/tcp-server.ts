@@ -232,6 +232,16 @@ const nextOne: Scenario = {
 
 // Robustness: the client leaves, half-closes, resets; an empty answer; a second client.
 
+/** The server starts, a client connects and says `text`; the server shows it and its prompt. */
+async function clientSaid(ctx: Context, text: string): Promise<TcpPeer> {
+  await startServer(ctx);
+  const client = await ctx.connect("client");
+  await client.send(text);
+  ctx.expect += ctx.info.shown(text, ctx.port) + PROMPT;
+  await prompted(ctx, 1);
+  return client;
+}
+
 /** A next client connects and says "next" (if the server is still there to accept it). */
 async function nextClient(ctx: Context): Promise<void> {
   try {
@@ -255,11 +265,7 @@ const peerExits: Scenario = {
   ),
   lesson: LESSONS.leaves,
   async run(ctx) {
-    await startServer(ctx);
-    const client = await ctx.connect("client");
-    await client.send("hi");
-    ctx.expect += ctx.info.shown("hi", ctx.port) + PROMPT;
-    await prompted(ctx, 1);
+    const client = await clientSaid(ctx, "hi");
     client.exit(); // its FIN; whatever comes now is answered with RST by its kernel
     ctx.program.type("are you there?");
     await nextClient(ctx);
@@ -316,11 +322,7 @@ const halfClose: Scenario = {
   ),
   lesson: LESSONS.halfClose,
   async run(ctx) {
-    await startServer(ctx);
-    const client = await ctx.connect("client");
-    await client.send("hi");
-    ctx.expect += ctx.info.shown("hi", ctx.port) + PROMPT;
-    await prompted(ctx, 1);
+    const client = await clientSaid(ctx, "hi");
     client.halfClose();
     ctx.program.type("still heard");
     const ended = () => client.fin || client.reset || client.closed;
@@ -362,11 +364,7 @@ const reset: Scenario = {
   ),
   lesson: LESSONS.leaves,
   async run(ctx) {
-    await startServer(ctx);
-    const client = await ctx.connect("client");
-    await client.send("hi");
-    ctx.expect += ctx.info.shown("hi", ctx.port) + PROMPT;
-    await prompted(ctx, 1);
+    const client = await clientSaid(ctx, "hi");
     client.resetNow();
     ctx.program.type("too late");
     await nextClient(ctx);
@@ -398,11 +396,7 @@ const emptyAnswer: Scenario = {
   ),
   lesson: LESSONS.emptyLine,
   async run(ctx) {
-    await startServer(ctx);
-    const client = await ctx.connect("client");
-    await client.send("hi");
-    ctx.expect += ctx.info.shown("hi", ctx.port) + PROMPT;
-    await prompted(ctx, 1);
+    const client = await clientSaid(ctx, "hi");
     ctx.program.type("");
     const moved = () => count(ctx.program.stdout, PROMPT) >= 2 || client.bytes().length > 0;
     if (await ctx.until(moved, ctx.quiet)) return;
@@ -431,11 +425,7 @@ const secondClient: Scenario = {
   ),
   lesson: LESSONS.acceptQueue,
   async run(ctx) {
-    await startServer(ctx);
-    const first = await ctx.connect("client");
-    await first.send("一号");
-    ctx.expect += ctx.info.shown("一号", ctx.port) + PROMPT;
-    await prompted(ctx, 1);
+    const first = await clientSaid(ctx, "一号");
     const second = await ctx.connect("client 2");
     await second.send("二号");
     ctx.program.type("给一号");
