@@ -77,6 +77,10 @@ export function exceptionHint(crash: Crash): Text | undefined {
   }
 }
 
+/** The finding for a program that crashed: the exception, and what it means here. */
+export const crashed = (crash: Crash): Finding =>
+  fail(t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`), exceptionHint(crash));
+
 /** An empty message, as the program prints one: the line for "" (recv() gave b''). */
 export const emptyLine = (ctx: Context) => ctx.info.shown("", ctx.port);
 

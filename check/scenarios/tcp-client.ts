@@ -21,6 +21,7 @@ import { accepted } from "./drive.ts";
 import {
   arrives,
   count,
+  crashed,
   emptyLine,
   exceptionHint,
   firstPrompt,
@@ -220,11 +221,7 @@ const noServer: Scenario = {
         exceptionHint(crash),
       );
     }
-    if (crash)
-      throw fail(
-        t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`),
-        exceptionHint(crash),
-      );
+    if (crash) throw crashed(crash);
     if (program.running) {
       throw fail(
         t(
@@ -291,11 +288,7 @@ const serverExits: Scenario = {
     }
     await program.settle(1000);
     const crash = program.crash();
-    if (crash)
-      throw fail(
-        t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`),
-        exceptionHint(crash),
-      );
+    if (crash) throw crashed(crash);
     if (program.running) {
       throw fail(
         t(
@@ -346,11 +339,7 @@ const halfClose: Scenario = {
     }
     await program.settle(1000);
     const crash = program.crash();
-    if (crash)
-      throw fail(
-        t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`),
-        exceptionHint(crash),
-      );
+    if (crash) throw crashed(crash);
     if (program.running)
       throw await stuck(ctx, program, t("it to end the conversation", "它结束对话"));
     if (!program.stdout.includes("bye for now")) {
@@ -391,11 +380,7 @@ const reset: Scenario = {
         exceptionHint(crash),
       );
     }
-    if (crash)
-      throw fail(
-        t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`),
-        exceptionHint(crash),
-      );
+    if (crash) throw crashed(crash);
     if (program.running) {
       throw fail(
         t(

@@ -19,7 +19,7 @@ import type { UdpPeer } from "../peers.ts";
 import { fail, likeArticle, type Scenario } from "../scenario.ts";
 import { t } from "../text.ts";
 import { commonRobustness } from "./common.ts";
-import { count, exceptionHint, firstPrompt, prompted, secs, shows, stuck } from "./steps.ts";
+import { count, crashed, firstPrompt, prompted, secs, shows, stuck } from "./steps.ts";
 
 const role = "udp-client";
 const PROMPT = "客户端说:";
@@ -152,12 +152,7 @@ const noServer: Scenario = {
     await ctx.until(said, ctx.quiet, { whileRunning: false });
     await program.settle(program.running ? 0 : 1000);
     const crash = program.crash();
-    if (crash) {
-      throw fail(
-        t(`it crashed: ${crash.summary}`, `它崩溃了：${crash.summary}`),
-        exceptionHint(crash),
-      );
-    }
+    if (crash) throw crashed(crash);
     if (!said()) {
       throw likeArticle(
         t(
