@@ -5,7 +5,6 @@
 import { execFileSync } from "node:child_process";
 import {
   chmodSync,
-  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -19,8 +18,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Proc, ROOT, readPort, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { type Proc, ROOT, readPort, reapAll, spawnProgram } from "../harness/procs.ts";
 import { testUnless } from "../harness/skip.ts";
+import { CHAT_PARTS, withStandInNpm } from "../harness/stand-in-npm.ts";
 import { nobodyProblem } from "../harness/users.ts";
 
 test.after.each(reapAll);
@@ -29,34 +29,19 @@ const STACK = /Error| {4}at /;
 
 /** A copy of what `make tcp-server` needs, with a stand-in npm first on PATH. */
 function freshCopy() {
-  const dir = tempDir("tcp-udp-chat-install-");
-  for (const path of [
-    "Makefile",
-    "package.json",
-    "package-lock.json",
-    "tools",
-    "tcp",
-    "udp",
-    "shared",
-  ]) {
-    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, "bin"));
   // It says it started, waits at the gate, then "installs" a copy of the real amaro, or fails
   // as npm does when the registry cannot be reached.
-  writeFileSync(
-    join(dir, "bin/npm"),
-    `#!/bin/sh
-echo "npm $*" >> "${dir}/npm.log"
+  const { dir, env } = withStandInNpm(
+    "tcp-udp-chat-install-",
+    CHAT_PARTS,
+    (dir) => `echo "npm $*" >> "${dir}/npm.log"
 echo "stand-in npm: started" >&2
 read verdict < "${dir}/gate"
 if [ "$verdict" != ok ]; then echo "npm error code ECONNREFUSED" >&2; exit 1; fi
 mkdir -p node_modules && cp -R "${ROOT}node_modules/amaro" node_modules/amaro
 `,
-    { mode: 0o755 },
   );
   execFileSync("mkfifo", [join(dir, "gate")]);
-  const env = { PATH: `${join(dir, "bin")}:${process.env.PATH}` };
   return {
     dir,
     deps: (name: string) =>
@@ -184,26 +169,21 @@ function notOwnedBy(dir: string, uid: number, below = ""): string[] {
  * packages for the tests.
  */
 function learnersClone() {
-  const dir = tempDir("tcp-udp-chat-owner-");
   const left = new Set([".git", "node_modules", ".cache", "coverage"]); // not in a fresh clone
-  for (const path of readdirSync(ROOT).filter((p) => !left.has(p))) {
-    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, "bin"));
-  writeFileSync(
-    join(dir, "bin/npm"),
-    `#!/bin/sh
-mkdir -p node_modules
+  const parts = readdirSync(ROOT).filter((p) => !left.has(p));
+  const { dir, env: path } = withStandInNpm(
+    "tcp-udp-chat-owner-",
+    parts,
+    () => `mkdir -p node_modules
 case "$*" in
   *--omit=dev*) cp -R "${ROOT}node_modules/amaro" node_modules/amaro ;;
   *) for p in "${ROOT}"node_modules/* "${ROOT}"node_modules/.bin; do ln -s "$p" node_modules/; done ;;
 esac
 `,
-    { mode: 0o755 },
   );
   execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, dir]);
   chmodSync(dir, 0o755);
-  const env = { PATH: `${join(dir, "bin")}:${process.env.PATH}`, HOME: dir };
+  const env = { ...path, HOME: dir };
   return { dir, env };
 }
 

@@ -4,11 +4,12 @@
 // a stand-in that records how it was called and "installs" copies of this project's own
 // packages (links to them; or fails as npm does when the registry cannot be reached, for the
 // Redis client alone), so nothing is fetched from the npm registry.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DEADLINE_MS, ROOT, reapAll, spawnProgram, tempDir } from "../harness/procs.ts";
+import { DEADLINE_MS, ROOT, reapAll, spawnProgram } from "../harness/procs.ts";
+import { CHAT_PARTS, withStandInNpm } from "../harness/stand-in-npm.ts";
 import { listening, redisServer, redisTests } from "./room-redis-kit.ts";
 
 test.after.each(reapAll);
@@ -16,24 +17,11 @@ const redisTest = redisTests("the first --redis install test");
 
 /** A copy of what `make room-server` needs, with a stand-in npm first on PATH. */
 function freshCopy() {
-  const dir = tempDir("tcp-udp-chat-broker-");
-  for (const path of [
-    "Makefile",
-    "package.json",
-    "package-lock.json",
-    "tools",
-    "tcp",
-    "udp",
-    "shared",
-  ]) {
-    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
-  }
-  mkdirSync(join(dir, "bin"));
   // amaro always; the optional Redis client unless optional packages are left out
-  writeFileSync(
-    join(dir, "bin/npm"),
-    `#!/bin/sh
-echo "npm $*" >> "${dir}/npm.log"
+  const { dir, env } = withStandInNpm(
+    "tcp-udp-chat-broker-",
+    CHAT_PARTS,
+    (dir) => `echo "npm $*" >> "${dir}/npm.log"
 mkdir -p node_modules && ln -s "${ROOT}node_modules/amaro" node_modules/amaro
 case "$*" in
   *--omit=optional*) ;;
@@ -41,9 +29,7 @@ case "$*" in
      mkdir -p node_modules/@redis && ln -s "${ROOT}node_modules/@redis/client" node_modules/@redis/client ;;
 esac
 `,
-    { mode: 0o755 },
   );
-  const env = { PATH: `${join(dir, "bin")}:${process.env.PATH}` };
   return {
     dir,
     room: (name: string, args: string) =>
