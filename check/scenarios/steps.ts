@@ -168,8 +168,8 @@ export async function stuck(
 /** The prompt, as something awaited. */
 export const promptText = (prompt: string): Text => t(`the prompt ${prompt}`, `提示符 ${prompt}`);
 
-/** The words buffered output needs, said once for the prompt scenarios of every role. */
-export const BUFFERED_PROMPT = (prompt: string): Text =>
+/** What to do about a prompt left in the output buffer, for every role's prompt. */
+const BUFFERED_PROMPT = (prompt: string): Text =>
   t(
     `input('${prompt}') shows the prompt before it waits (Python flushes it); print('${prompt}', end='', flush=True) does too. In C, fflush(stdout) after printf.`,
     `input('${prompt}') 会先显示提示符再等待（Python 会刷新输出）；print('${prompt}', end='', flush=True) 也可以。C 语言里在 printf 之后调用 fflush(stdout)。`,
