@@ -141,8 +141,18 @@ export class Proc {
 
   /** The process's resident memory now, in KiB (Linux: /proc/PID/status). */
   rssKiB(): number {
+    return this.#statusKiB("VmRSS");
+  }
+
+  /** The most resident memory the process has held so far, in KiB (Linux: VmHWM). */
+  peakRssKiB(): number {
+    return this.#statusKiB("VmHWM");
+  }
+
+  /** A size in /proc/PID/status, in KiB. */
+  #statusKiB(field: string): number {
     const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]);
   }
 
   /** The process's private anonymous memory now, in KiB (Linux: /proc/PID/smaps_rollup). */

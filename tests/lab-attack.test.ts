@@ -218,13 +218,6 @@ async function untilAnswering(url: string): Promise<void> {
   }
 }
 
-/** The lab's peak resident memory so far, in MB (Linux: VmHWM). */
-const peakMB = (lab: { child: { pid?: number } }) =>
-  Math.round(
-    Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${lab.child.pid}/status`, "utf8"))?.[1]) /
-      1024,
-  );
-
 test(`pages that never read are dropped; ${MAX_STREAMS} pages at most; a page that opens is sent ${REPLAY_BYTES / 1024} KiB at most`, async () => {
   const { lab, url } = await startLab(["--no-capture"]);
   const page = new Watcher(url);
@@ -259,7 +252,7 @@ test(`pages that never read are dropped; ${MAX_STREAMS} pages at most; a page th
   const late = new Watcher(url, "a page opened late");
   await late.until((w) => w.printed("client").includes(line("gao", rounds - 1)), "the replay");
   console.log(
-    `  lab: ${silent} pages that never read, ${2 * rounds} lines of 1,000 bytes: RSS ${Math.round(before / 1024)} → ${Math.round(after / 1024)} MB (peak ${peakMB(lab)} MB), GET / ${answered.toFixed(0)} ms, a new page's replay ${Math.round(late.replayBytes / 1024)} KiB`,
+    `  lab: ${silent} pages that never read, ${2 * rounds} lines of 1,000 bytes: RSS ${Math.round(before / 1024)} → ${Math.round(after / 1024)} MB (peak ${Math.round(lab.peakRssKiB() / 1024)} MB), GET / ${answered.toFixed(0)} ms, a new page's replay ${Math.round(late.replayBytes / 1024)} KiB`,
   );
   assert.ok(late.replayBytes <= REPLAY_BYTES, `replay of ${late.replayBytes} bytes`);
   assert.ok(late.of("note").some((n) => /earlier events are left out/.test(n.en)));
@@ -291,7 +284,7 @@ if (SOAK) {
     const late = new Watcher(url, "a page opened late");
     await late.until((w) => w.replayBytes > 0, "the replay");
     console.log(
-      `  lab: 60,000 lines of 2,000 characters in ${Math.round((performance.now() - began) / 1000)} s (${refused} times refused a moment: not read yet): a new page's replay ${Math.round(late.replayBytes / 1024)} KiB; RSS ${Math.round(lab.rssKiB() / 1024)} MB (peak ${peakMB(lab)} MB)`,
+      `  lab: 60,000 lines of 2,000 characters in ${Math.round((performance.now() - began) / 1000)} s (${refused} times refused a moment: not read yet): a new page's replay ${Math.round(late.replayBytes / 1024)} KiB; RSS ${Math.round(lab.rssKiB() / 1024)} MB (peak ${Math.round(lab.peakRssKiB() / 1024)} MB)`,
     );
     assert.ok(late.replayBytes <= REPLAY_BYTES, `replay of ${late.replayBytes} bytes`);
   });
